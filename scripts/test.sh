@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: dependencies, local Redis and MongoDB-wire server, type check, jest.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/ensure-deps.sh
+bash scripts/services.sh
+npx tsc -p tsconfig.json --noEmit
+npx madge --circular --extensions ts src workers >/dev/null || { npx madge --circular --extensions ts src workers; exit 1; }
+npx jest "$@"

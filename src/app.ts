@@ -1,0 +1,79 @@
+import express, { type Request } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { Container } from './container';
+import { scimRouter } from './scim/router';
+import { createUserOperations } from './scim/user-operations';
+import { createGroupOperations } from './scim/group-operations';
+import { createDirectoryRateLimiter } from './scim/rate-limit';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Builds the HTTP app from the container's parts; it never listens, so tests import it directly. */
+export function buildApp(c: Container) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  // Express 5's default "extended" parser would turn `a[b]=c` into objects; SCIM queries are flat strings.
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: c.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (req) => ({ directoryId: (req as Request & { directoryId?: string }).directoryId }),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const [mongo, redis] = await Promise.all([
+      c.mongo.db!.admin().ping().then(() => true, () => false),
+      c.redis.ping().then((r) => r === 'PONG', () => false),
+    ]);
+    res.status(mongo && redis ? 200 : 503).json({ status: mongo && redis ? 'ready' : 'unavailable', mongo, redis });
+  });
+
+  const baseUrlOf = c.config.PUBLIC_BASE_URL
+    ? () => c.scimBaseUrl
+    : (req: Request) => `${req.protocol}://${req.get('host')}/scim/v2`;
+
+  app.use(
+    '/scim/v2',
+    scimRouter({
+      tenancy: c.tenancy,
+      users: createUserOperations({ users: c.users }),
+      groups: createGroupOperations({ groups: c.groups }),
+      limits: {
+        maxResults: c.config.SCIM_MAX_RESULTS,
+        bulkMaxOperations: c.config.SCIM_BULK_MAX_OPERATIONS,
+        maxPayloadBytes: c.config.SCIM_MAX_PAYLOAD_BYTES,
+      },
+      rateLimit: createDirectoryRateLimiter({
+        perSecond: c.config.SCIM_RATE_LIMIT_PER_SECOND,
+        burst: c.config.SCIM_RATE_LIMIT_BURST,
+      }),
+      baseUrlOf,
+      log: c.log,
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).type('application/problem+json').json({ type: 'about:blank', title: 'Not Found', status: 404 });
+  });
+
+  return app;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: intFromEnv(8080).refine((p) => p < 65536, 'must be a TCP port (0-65535)'),
+  HOST: z.string().default('127.0.0.1'),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/scim_sync'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  PUBLIC_BASE_URL: z.url('must be an absolute URL such as https://scim.example.com').optional(),
+  /** Largest accepted request body, also advertised as bulk.maxPayloadSize. */
+  SCIM_MAX_PAYLOAD_BYTES: intFromEnv(10 * 1024 * 1024, 1024),
+  SCIM_BULK_MAX_OPERATIONS: intFromEnv(1000, 1),
+  /** Page size bound, advertised as filter.maxResults. */
+  SCIM_MAX_RESULTS: intFromEnv(1000, 1),
+  /** Per-directory sustained request rate; Entra sends at most 25/s per tenant, Okta less. 0 disables. */
+  SCIM_RATE_LIMIT_PER_SECOND: intFromEnv(200),
+  SCIM_RATE_LIMIT_BURST: intFromEnv(400, 1),
+  /** How long a verified directory token stays cached in one process; revocation takes effect within it. */
+  TOKEN_CACHE_MS: intFromEnv(5000),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('scim-sync'),
+  WORKER_CONCURRENCY: intFromEnv(8, 1),
+  /** Run the propagation workers inside the API process (the one-command local run). */
+  IN_PROCESS_WORKERS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a wrong value stops the process with one clear line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${issues}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** The SCIM base URL clients are given; PUBLIC_BASE_URL wins, else the local listener. */
+export function scimBaseUrl(config: Config): string {
+  const origin = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? `http://${config.HOST}:${config.PORT}`;
+  return `${origin}/scim/v2`;
+}

@@ -1,0 +1,191 @@
+import type { Model } from 'mongoose';
+import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
+import { newId, newSecret } from '../shared/ids';
+import { isDuplicateKey } from '../shared/mongo';
+import { hashSecret, sameHash } from '../shared/secret-hash';
+import type { DirectoryDoc, DirectoryTokenDoc, OrganizationDoc, Provider } from './models';
+import { PROVIDERS } from './models';
+
+export interface IssuedToken {
+  tokenId: string;
+  /** The secret itself: shown once, never stored. */
+  token: string;
+  hint: string;
+  createdAt: Date;
+}
+
+export interface AuthenticatedDirectory {
+  directory: DirectoryDoc;
+  tokenId: string;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export type TenancyService = ReturnType<typeof createTenancyService>;
+
+export function createTenancyService(deps: {
+  organizations: Model<OrganizationDoc>;
+  directories: Model<DirectoryDoc>;
+  tokens: Model<DirectoryTokenDoc>;
+  tokenCacheMs: number;
+}) {
+  const { organizations, directories, tokens } = deps;
+  /** hash -> verified directory, for a few seconds: the SCIM hot path then needs no token read. */
+  const cache = new Map<string, { value: AuthenticatedDirectory; until: number }>();
+
+  async function ensureOrganization(slug: string, name?: string): Promise<{ org: OrganizationDoc; created: boolean }> {
+    if (!SLUG.test(slug)) throw new InvalidRequest(`organization slug "${slug}" must be lower-case letters, digits and -`);
+    const existing = await organizations.findOne({ slug }).lean<OrganizationDoc>();
+    if (existing) return { org: existing, created: false };
+    const org: OrganizationDoc = { _id: newId(), slug, name: name ?? slug, createdAt: new Date() };
+    try {
+      await organizations.collection.insertOne(org as never);
+      return { org, created: true };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const raced = await organizations.findOne({ slug }).lean<OrganizationDoc>();
+      if (!raced) throw err;
+      return { org: raced, created: false };
+    }
+  }
+
+  async function findOrganization(idOrSlug: string): Promise<OrganizationDoc> {
+    const org = await organizations.findOne({ $or: [{ _id: idOrSlug }, { slug: idOrSlug }] }).lean<OrganizationDoc>();
+    if (!org) throw new NotFound(`organization ${idOrSlug}`);
+    return org;
+  }
+
+  async function listOrganizations(): Promise<OrganizationDoc[]> {
+    return organizations.find({}).sort({ createdAt: 1 }).lean<OrganizationDoc[]>();
+  }
+
+  async function createDirectory(input: {
+    orgId: string;
+    name: string;
+    provider: Provider;
+  }): Promise<{ directory: DirectoryDoc; token: IssuedToken }> {
+    if (!PROVIDERS.includes(input.provider)) {
+      throw new InvalidRequest(`provider must be one of ${PROVIDERS.join(', ')}`);
+    }
+    const name = input.name.trim();
+    if (!name) throw new InvalidRequest('directory name is required');
+    const directory: DirectoryDoc = {
+      _id: newId(),
+      orgId: input.orgId,
+      name,
+      nameKey: name.toLowerCase(),
+      provider: input.provider,
+      createdAt: new Date(),
+    };
+    try {
+      await directories.collection.insertOne(directory as never);
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new Conflict('Directory', `a directory named "${name}" already exists in this organization`);
+      throw err;
+    }
+    const token = await issueToken(directory._id);
+    return { directory, token };
+  }
+
+  async function getDirectory(directoryId: string, orgId?: string): Promise<DirectoryDoc> {
+    const dir = await directories
+      .findOne({ _id: directoryId, ...(orgId ? { orgId } : {}) })
+      .lean<DirectoryDoc>();
+    if (!dir) throw new NotFound(`directory ${directoryId}`);
+    return dir;
+  }
+
+  async function findDirectory(orgId: string, idOrName: string): Promise<DirectoryDoc> {
+    const dir = await directories
+      .findOne({ orgId, $or: [{ _id: idOrName }, { nameKey: idOrName.toLowerCase() }] })
+      .lean<DirectoryDoc>();
+    if (!dir) throw new NotFound(`directory ${idOrName}`);
+    return dir;
+  }
+
+  async function listDirectories(orgId: string): Promise<DirectoryDoc[]> {
+    return directories.find({ orgId }).sort({ createdAt: 1 }).lean<DirectoryDoc[]>();
+  }
+
+  /** A new token; existing ones keep working until revoked, so an IdP can be re-configured without downtime. */
+  async function issueToken(directoryId: string): Promise<IssuedToken> {
+    const dir = await getDirectory(directoryId);
+    const token = newSecret('scim');
+    const doc: DirectoryTokenDoc = {
+      _id: newId(),
+      directoryId,
+      orgId: dir.orgId,
+      hash: hashSecret(token),
+      hint: token.slice(-4),
+      createdAt: new Date(),
+      revokedAt: null,
+      lastUsedAt: null,
+    };
+    await tokens.collection.insertOne(doc as never);
+    return { tokenId: doc._id, token, hint: doc.hint, createdAt: doc.createdAt };
+  }
+
+  async function listTokens(directoryId: string) {
+    const docs = await tokens.find({ directoryId }).sort({ createdAt: 1 }).lean<DirectoryTokenDoc[]>();
+    return docs.map(({ hash: _hash, ...rest }) => rest);
+  }
+
+  async function revokeToken(directoryId: string, tokenId: string): Promise<void> {
+    const res = await tokens.updateOne({ _id: tokenId, directoryId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    if (res.matchedCount === 0) {
+      const exists = await tokens.exists({ _id: tokenId, directoryId });
+      if (!exists) throw new NotFound(`token ${tokenId}`);
+    }
+    for (const [hash, entry] of cache) if (entry.value.tokenId === tokenId) cache.delete(hash);
+  }
+
+  /** Revokes every token of the directory but the newest: the end of a rotation's overlap window. */
+  async function revokeOlderTokens(directoryId: string): Promise<number> {
+    const active = await tokens.find({ directoryId, revokedAt: null }).sort({ createdAt: -1 }).lean<DirectoryTokenDoc[]>();
+    const older = active.slice(1);
+    for (const t of older) await revokeToken(directoryId, t._id);
+    return older.length;
+  }
+
+  /**
+   * The token is hashed before lookup, so the database sees a hash, never the secret, and timing
+   * reveals nothing about the secret; the stored hash is compared again in constant time.
+   */
+  async function authenticate(secret: string): Promise<AuthenticatedDirectory | null> {
+    if (!secret || secret.length > 200) return null;
+    const hash = hashSecret(secret);
+    const now = Date.now();
+    const hit = cache.get(hash);
+    if (hit && hit.until > now) return hit.value;
+    const doc = await tokens.findOne({ hash }).lean<DirectoryTokenDoc>();
+    if (!doc || doc.revokedAt || !sameHash(doc.hash, hash)) {
+      cache.delete(hash);
+      return null;
+    }
+    const directory = await directories.findOne({ _id: doc.directoryId }).lean<DirectoryDoc>();
+    if (!directory) return null;
+    const value = { directory, tokenId: doc._id };
+    if (deps.tokenCacheMs > 0) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { value, until: now + deps.tokenCacheMs });
+    }
+    // Last use is bookkeeping, not worth a write per request: at most one per cache period.
+    void tokens.updateOne({ _id: doc._id }, { $set: { lastUsedAt: new Date() } }).catch(() => undefined);
+    return value;
+  }
+
+  return {
+    ensureOrganization,
+    findOrganization,
+    listOrganizations,
+    createDirectory,
+    getDirectory,
+    findDirectory,
+    listDirectories,
+    issueToken,
+    listTokens,
+    revokeToken,
+    revokeOlderTokens,
+    authenticate,
+  };
+}

@@ -1,0 +1,238 @@
+import type { Model } from 'mongoose';
+import type { Logger } from '../shared/logger';
+import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
+import { newId } from '../shared/ids';
+import { isDuplicateKey } from '../shared/mongo';
+import type { ChangeLog } from '../propagation/change-log';
+import type { ChangeKind } from '../propagation/change.model';
+import type { DirectoryContext } from './context';
+import { deepEqual } from './deep-equal';
+import { checkIfMatch } from './etag';
+import sift from 'sift';
+import { relaxElemMatch } from './elem-match-fallback';
+import { resolveMembershipPlaceholders } from './membership-placeholders';
+import type { GroupDoc, MembershipDoc, UserDoc, UserTombstoneDoc } from './models';
+import { hashPassword } from './password-hash';
+import { attributesOfUser, ENTERPRISE_USER_URN, storedFieldsOf, type UserAttributes } from './user-attributes';
+
+export interface UserWrite {
+  user: UserDoc;
+  /** Ids of the recorded changes that may alter access; empty when nothing access-relevant changed. */
+  changeIds: string[];
+  /** False when the request changed nothing (no version bump, no change record). */
+  modified: boolean;
+}
+
+export interface ListOptions {
+  query: Record<string, unknown>;
+  sort?: Record<string, 1 | -1>;
+  skip: number;
+  limit: number;
+}
+
+const MAX_UPDATE_RETRIES = 5;
+/** Complex-attribute filters are re-checked in memory over at most this many candidates. */
+const MAX_RECHECK_SCAN = 50_000;
+
+export type UserService = ReturnType<typeof createUserService>;
+
+export function createUserService(deps: {
+  users: Model<UserDoc>;
+  groups: Model<GroupDoc>;
+  memberships: Model<MembershipDoc>;
+  userTombstones: Model<UserTombstoneDoc>;
+  changes: ChangeLog;
+  log: Logger;
+}) {
+  const { users, groups, memberships, userTombstones, changes } = deps;
+
+  async function get(ctx: DirectoryContext, id: string): Promise<UserDoc> {
+    const doc = await users.findOne({ _id: id, directoryId: ctx.directoryId }).lean<UserDoc>();
+    if (!doc) throw new NotFound(`User ${id}`);
+    return doc;
+  }
+
+  async function list(ctx: DirectoryContext, opts: ListOptions): Promise<{ total: number; users: UserDoc[] }> {
+    const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
+    const sort = opts.sort ?? { createdAt: 1, _id: 1 };
+    const { dbQuery, needsRecheck } = relaxElemMatch(resolved);
+    if (needsRecheck) {
+      const candidates = await users
+        .find({ ...dbQuery, directoryId: ctx.directoryId })
+        .sort(sort)
+        .limit(MAX_RECHECK_SCAN)
+        .lean<UserDoc[]>();
+      const matching = candidates.filter(sift(resolved as never));
+      return { total: matching.length, users: matching.slice(opts.skip, opts.skip + opts.limit) };
+    }
+    const query = { ...resolved, directoryId: ctx.directoryId };
+    const total = await users.countDocuments(query);
+    if (opts.limit === 0 || opts.skip >= total) return { total, users: [] };
+    const docs = await users.find(query).sort(sort).skip(opts.skip).limit(opts.limit).lean<UserDoc[]>();
+    return { total, users: docs };
+  }
+
+  async function create(ctx: DirectoryContext, attrs: UserAttributes): Promise<UserWrite> {
+    const now = new Date();
+    const doc: UserDoc = {
+      ...(storedFieldsOf(attrs) as Partial<UserDoc>),
+      _id: newId(),
+      orgId: ctx.orgId,
+      directoryId: ctx.directoryId,
+      extensionSchemas: extensionSchemasOf(attrs),
+      version: 1,
+      createdAt: now,
+      lastModifiedAt: now,
+    } as UserDoc;
+    if (typeof attrs.password === 'string') doc.passwordHash = await hashPassword(attrs.password);
+    if (await users.exists({ directoryId: ctx.directoryId, userNameKey: doc.userNameKey })) throw userNameTaken(doc.userName);
+    // The change is recorded first: a crash after it leaves a change the sweeper re-applies harmlessly.
+    const changeIds = await changes.record({
+      orgId: ctx.orgId,
+      directoryId: ctx.directoryId,
+      kind: 'user.created',
+      userIds: [doc._id],
+      requestId: ctx.requestId,
+    });
+    try {
+      await users.collection.insertOne(doc as never);
+    } catch (err) {
+      if (isDuplicateKey(err)) throw userNameTaken(doc.userName);
+      throw err;
+    }
+    return { user: doc, changeIds, modified: true };
+  }
+
+  /** PUT: the body is the whole new state (RFC 7644 section 3.5.1); readOnly attributes stay ours. */
+  async function replace(ctx: DirectoryContext, id: string, attrs: UserAttributes, ifMatch?: string): Promise<UserWrite> {
+    return update(ctx, id, () => attrs, ifMatch);
+  }
+
+  /**
+   * Read, transform, write back guarded by version: a concurrent writer makes the guard miss and
+   * the transform is re-applied to the fresh state, so no accepted write is lost and no lock is held.
+   */
+  async function update(
+    ctx: DirectoryContext,
+    id: string,
+    transform: (current: UserAttributes) => UserAttributes,
+    ifMatch?: string,
+  ): Promise<UserWrite> {
+    for (let attempt = 0; attempt < MAX_UPDATE_RETRIES; attempt++) {
+      const current = await get(ctx, id);
+      checkIfMatch(ifMatch, current.version);
+      const nextAttrs = transform(attributesOfUser(current));
+      if (typeof nextAttrs.userName !== 'string' || nextAttrs.userName.trim() === '') {
+        throw new InvalidRequest('userName is required', 'invalidValue');
+      }
+      const stored = storedFieldsOf(nextAttrs);
+      const passwordHash =
+        typeof nextAttrs.password === 'string' ? await hashPassword(nextAttrs.password) : current.passwordHash;
+      const next: UserDoc = {
+        ...(stored as Partial<UserDoc>),
+        _id: current._id,
+        orgId: current.orgId,
+        directoryId: current.directoryId,
+        extensionSchemas: mergeSchemas(current.extensionSchemas, extensionSchemasOf(nextAttrs)),
+        version: current.version,
+        createdAt: current.createdAt,
+        lastModifiedAt: current.lastModifiedAt,
+      } as UserDoc;
+      if (passwordHash) next.passwordHash = passwordHash;
+      const passwordChanged = typeof nextAttrs.password === 'string';
+      if (!passwordChanged && sameUser(current, next)) return { user: current, changeIds: [], modified: false };
+
+      next.version = current.version + 1;
+      next.lastModifiedAt = new Date();
+      if (next.userNameKey !== current.userNameKey) {
+        const taken = await users.exists({ directoryId: ctx.directoryId, userNameKey: next.userNameKey, _id: { $ne: id } });
+        if (taken) throw userNameTaken(next.userName);
+      }
+      const kind: ChangeKind | null =
+        current.active === next.active ? null : next.active ? 'user.activated' : 'user.deactivated';
+      const changeIds = kind
+        ? await changes.record({ orgId: ctx.orgId, directoryId: ctx.directoryId, kind, userIds: [id], requestId: ctx.requestId })
+        : [];
+      try {
+        const res = await users.collection.replaceOne({ _id: id, directoryId: ctx.directoryId, version: current.version } as never, next as never);
+        if (res.matchedCount === 1) return { user: next, changeIds, modified: true };
+      } catch (err) {
+        if (isDuplicateKey(err)) throw userNameTaken(next.userName);
+        throw err;
+      }
+      deps.log.debug({ userId: id, attempt }, 'concurrent user update; retrying');
+    }
+    throw new Conflict('User', 'the user is being changed concurrently; retry the request');
+  }
+
+  async function remove(ctx: DirectoryContext, id: string, ifMatch?: string): Promise<{ changeIds: string[] }> {
+    const current = await get(ctx, id);
+    checkIfMatch(ifMatch, current.version);
+    const changeIds = await changes.record({
+      orgId: ctx.orgId,
+      directoryId: ctx.directoryId,
+      kind: 'user.deleted',
+      userIds: [id],
+      requestId: ctx.requestId,
+    });
+    await userTombstones.collection.updateOne(
+      { _id: id } as never,
+      {
+        $set: {
+          orgId: ctx.orgId,
+          directoryId: ctx.directoryId,
+          userName: current.userName,
+          externalId: current.externalId,
+          deletedAt: new Date(),
+        },
+      },
+      { upsert: true },
+    );
+    const groupIds = (await memberships.distinct('groupId', { directoryId: ctx.directoryId, memberId: id })) as string[];
+    await memberships.deleteMany({ directoryId: ctx.directoryId, memberId: id });
+    if (groupIds.length > 0) {
+      await groups.updateMany(
+        { _id: { $in: groupIds }, directoryId: ctx.directoryId },
+        { $inc: { memberCount: -1, version: 1 }, $set: { lastModifiedAt: new Date() } },
+      );
+    }
+    await users.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    return { changeIds };
+  }
+
+  /** The groups a user is a direct member of, for the readOnly `groups` attribute. */
+  async function groupsOf(ctx: DirectoryContext, userId: string): Promise<Array<{ id: string; displayName: string }>> {
+    const groupIds = (await memberships.distinct('groupId', { directoryId: ctx.directoryId, memberId: userId })) as string[];
+    if (groupIds.length === 0) return [];
+    const docs = await groups
+      .find({ _id: { $in: groupIds }, directoryId: ctx.directoryId }, { displayName: 1 })
+      .lean<Array<{ _id: string; displayName: string }>>();
+    return docs.map((g) => ({ id: g._id, displayName: g.displayName }));
+  }
+
+  return { get, list, create, replace, update, remove, groupsOf };
+}
+
+function userNameTaken(userName: string): Conflict {
+  return new Conflict('User', `userName "${userName}" is already in use in this directory`);
+}
+
+function extensionSchemasOf(attrs: Record<string, unknown>): string[] {
+  const listed = Array.isArray(attrs.schemas) ? (attrs.schemas as unknown[]).filter((s) => typeof s === 'string') : [];
+  const out = new Set<string>();
+  for (const s of listed as string[]) if (s.toLowerCase() === ENTERPRISE_USER_URN.toLowerCase()) out.add(ENTERPRISE_USER_URN);
+  if (attrs[ENTERPRISE_USER_URN]) out.add(ENTERPRISE_USER_URN);
+  return [...out];
+}
+
+function mergeSchemas(a: string[] | undefined, b: string[]): string[] {
+  return [...new Set([...(a ?? []), ...b])];
+}
+
+function sameUser(a: UserDoc, b: UserDoc): boolean {
+  const strip = (d: UserDoc) => {
+    const { version: _v, lastModifiedAt: _l, createdAt: _c, passwordHash: _p, extensionSchemas: _e, ...rest } = d;
+    return rest;
+  };
+  return deepEqual(strip(a), strip(b)) && deepEqual(a.extensionSchemas ?? [], b.extensionSchemas ?? []);
+}

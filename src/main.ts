@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from './config';
+import { createContainer } from './container';
+import { buildApp } from './app';
+
+/** The API process: config, connections, listening, graceful shutdown. */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`scim-sync: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const c = await createContainer(config);
+  await c.ensureIndexes();
+  const app = buildApp(c);
+  const server = app.listen(config.PORT, config.HOST, () => {
+    c.log.info({ port: config.PORT, host: config.HOST, scimBaseUrl: c.scimBaseUrl }, 'scim-sync listening');
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    c.log.info({ signal }, 'shutting down');
+    server.close();
+    await c.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`scim-sync: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

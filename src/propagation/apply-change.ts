@@ -1,0 +1,81 @@
+import type { Model } from 'mongoose';
+import type { Logger } from '../shared/logger';
+import type { ChangeDoc } from './change.model';
+
+/** Principals are recomputed in slices of this size; larger changes fan out as separate jobs. */
+export const SLICE_SIZE = 500;
+
+export interface ChangeApplierDeps {
+  changes: Model<ChangeDoc>;
+  /** Current user members of the groups (a binding on a group reaches all of them). */
+  userIdsOfGroups: (orgId: string, groupIds: string[]) => Promise<string[]>;
+  userIdsOfOrg: (orgId: string) => Promise<string[]>;
+  serviceAccountIdsOfOrg?: (orgId: string) => Promise<string[]>;
+  /** Level-triggered: recompute from current state; running it twice or late converges. */
+  reconcileUser: (orgId: string, userId: string, changeId: string) => Promise<void>;
+  reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
+  enqueueSlices: (changeId: string, orgId: string, slices: string[][]) => Promise<void>;
+  onApplied?: (change: ChangeDoc, lagMs: number) => void;
+  log: Logger;
+}
+
+export type ChangeApplier = ReturnType<typeof createChangeApplier>;
+
+export function createChangeApplier(deps: ChangeApplierDeps) {
+  const { changes } = deps;
+
+  async function apply(changeId: string): Promise<'applied' | 'already-applied' | 'fanned-out' | 'missing'> {
+    const change = await changes.findOne({ _id: changeId }).lean<ChangeDoc>();
+    if (!change) return 'missing';
+    if (change.status === 'applied') return 'already-applied';
+    await changes.updateOne({ _id: changeId }, { $inc: { attempts: 1 } });
+
+    const userIds = new Set(change.userIds);
+    if (change.groupIds.length && change.kind !== 'membership.changed' && change.kind !== 'group.deleted') {
+      for (const id of await deps.userIdsOfGroups(change.orgId, change.groupIds)) userIds.add(id);
+    }
+    if (change.wholeOrg) for (const id of await deps.userIdsOfOrg(change.orgId)) userIds.add(id);
+
+    const serviceAccounts = new Set(change.serviceAccountIds);
+    if (change.wholeOrg && deps.serviceAccountIdsOfOrg) {
+      for (const id of await deps.serviceAccountIdsOfOrg(change.orgId)) serviceAccounts.add(id);
+    }
+    for (const id of serviceAccounts) await deps.reconcileServiceAccount?.(change.orgId, id, changeId);
+
+    const all = [...userIds];
+    if (all.length > SLICE_SIZE) {
+      const slices: string[][] = [];
+      for (let i = 0; i < all.length; i += SLICE_SIZE) slices.push(all.slice(i, i + SLICE_SIZE));
+      await changes.updateOne({ _id: changeId }, { $set: { slicesTotal: slices.length, slicesDone: 0 } });
+      await deps.enqueueSlices(changeId, change.orgId, slices);
+      return 'fanned-out';
+    }
+    for (const id of all) await deps.reconcileUser(change.orgId, id, changeId);
+    await markApplied(change);
+    return 'applied';
+  }
+
+  async function applySlice(changeId: string, orgId: string, userIds: string[]): Promise<void> {
+    for (const id of userIds) await deps.reconcileUser(orgId, id, changeId);
+    const after = await changes
+      .findOneAndUpdate({ _id: changeId }, { $inc: { slicesDone: 1 } }, { returnDocument: 'after' })
+      .lean<ChangeDoc & { slicesDone?: number; slicesTotal?: number }>();
+    if (after && (after.slicesDone ?? 0) >= (after.slicesTotal ?? 0)) await markApplied(after);
+  }
+
+  async function markApplied(change: ChangeDoc): Promise<void> {
+    const appliedAt = new Date();
+    const lagMs = appliedAt.getTime() - new Date(change.acceptedAt).getTime();
+    const res = await changes.updateOne(
+      { _id: change._id, status: { $ne: 'applied' } },
+      { $set: { status: 'applied', appliedAt, lagMs, error: null } },
+    );
+    if (res.modifiedCount === 1) deps.onApplied?.(change, lagMs);
+  }
+
+  async function markFailed(changeId: string, error: string): Promise<void> {
+    await changes.updateOne({ _id: changeId, status: 'pending' }, { $set: { status: 'failed', error } });
+  }
+
+  return { apply, applySlice, markFailed };
+}

@@ -1,0 +1,68 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export type ChangeKind =
+  | 'user.created'
+  | 'user.activated'
+  | 'user.deactivated'
+  | 'user.deleted'
+  | 'membership.changed'
+  | 'group.deleted'
+  | 'binding.changed'
+  | 'role.changed'
+  | 'policy.changed';
+
+export type ChangeStatus = 'pending' | 'applied' | 'failed';
+
+/**
+ * A change that may alter someone's access. It is written before the data it describes
+ * (an intent record), so a crash after it leaves something the sweeper re-queues, and a crash
+ * before it leaves nothing accepted. Reconciliation is level-triggered: applying a change means
+ * recomputing its principals from current state, so applying one whose write never happened is harmless.
+ */
+export interface ChangeDoc {
+  _id: string;
+  orgId: string;
+  directoryId?: string;
+  kind: ChangeKind;
+  /** Users whose access must be recomputed. */
+  userIds: string[];
+  /** Groups whose current members must all be recomputed (fan-out, for bindings on large groups). */
+  groupIds: string[];
+  /** Service accounts whose access must be recomputed. */
+  serviceAccountIds: string[];
+  /** Recompute every principal of the organization (role or policy edits). */
+  wholeOrg: boolean;
+  status: ChangeStatus;
+  acceptedAt: Date;
+  appliedAt: Date | null;
+  lagMs: number | null;
+  attempts: number;
+  error: string | null;
+  requestId?: string;
+}
+
+export function changeModel(conn: Connection): Model<ChangeDoc> {
+  const schema = new Schema<ChangeDoc>(
+    {
+      _id: String,
+      orgId: String,
+      directoryId: String,
+      kind: String,
+      userIds: [String],
+      groupIds: [String],
+      serviceAccountIds: [String],
+      wholeOrg: Boolean,
+      status: String,
+      acceptedAt: Date,
+      appliedAt: Date,
+      lagMs: Number,
+      attempts: Number,
+      error: String,
+      requestId: String,
+    },
+    { versionKey: false, _id: false },
+  );
+  schema.index({ status: 1, acceptedAt: 1 });
+  schema.index({ orgId: 1, acceptedAt: -1 });
+  return conn.model('Change', schema as Schema, 'changes') as unknown as Model<ChangeDoc>;
+}

@@ -1,0 +1,58 @@
+import { Queue } from 'bullmq';
+import type { Logger } from '../shared/logger';
+import { changeJobId, PROPAGATION_QUEUE, type JobPayloads } from './jobs';
+
+export type PropagationQueue = ReturnType<typeof createPropagationQueue>;
+
+const JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 10_000 },
+} as const;
+
+/**
+ * Enqueueing never blocks or fails a SCIM write: changes are already durable in MongoDB, so a
+ * slow or absent Redis only delays propagation until the sweeper re-queues what is pending.
+ */
+export function createPropagationQueue(deps: { redisUrl: string; prefix: string; log: Logger }) {
+  const queue = new Queue<JobPayloads[keyof JobPayloads]>(PROPAGATION_QUEUE, {
+    connection: { url: deps.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
+    prefix: deps.prefix,
+  });
+  queue.on('error', (err) => deps.log.debug({ err: err.message }, 'propagation queue error'));
+
+  async function enqueueChanges(changes: Array<{ id: string; orgId: string }>): Promise<void> {
+    if (changes.length === 0) return;
+    await queue.addBulk(
+      changes.map((c) => ({
+        name: 'apply-change',
+        data: { changeId: c.id, orgId: c.orgId },
+        opts: { ...JOB_OPTIONS, jobId: changeJobId(c.id) },
+      })),
+    );
+  }
+
+  /** Fire and forget, for request paths. */
+  function notify(changes: Array<{ id: string; orgId: string }>): void {
+    enqueueChanges(changes).catch((err) =>
+      deps.log.warn({ err: (err as Error).message, count: changes.length }, 'could not queue changes; the sweeper will'),
+    );
+  }
+
+  async function enqueueSlices(changeId: string, orgId: string, slices: string[][]): Promise<void> {
+    await queue.addBulk(
+      slices.map((userIds, i) => ({
+        name: 'apply-change-slice',
+        data: { changeId, orgId, userIds },
+        opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-slice-${i}` },
+      })),
+    );
+  }
+
+  async function depth(): Promise<Record<string, number>> {
+    return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+  }
+
+  return { queue, enqueueChanges, notify, enqueueSlices, depth, close: () => queue.close() };
+}

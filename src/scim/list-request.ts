@@ -1,0 +1,60 @@
+import { InvalidRequest } from '../shared/errors';
+import type { Projection } from './projection';
+
+export interface ListRequest extends Projection {
+  filter?: string;
+  startIndex: number;
+  count: number;
+  sortBy?: string;
+  sortOrder: 'ascending' | 'descending';
+}
+
+type Raw = Record<string, unknown>;
+
+/** Parameter names matched case-insensitively: clients vary (`startindex`, `Count`). */
+function param(raw: Raw, name: string): unknown {
+  const key = Object.keys(raw).find((k) => k.toLowerCase() === name.toLowerCase());
+  const v = key === undefined ? undefined : raw[key];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function integer(raw: Raw, name: string): number | undefined {
+  const v = param(raw, name);
+  if (v === undefined || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n)) throw new InvalidRequest(`${name} must be an integer`, 'invalidValue');
+  return n;
+}
+
+function attributeList(raw: Raw, name: string): string[] | undefined {
+  const v = param(raw, name);
+  if (v === undefined || v === null || v === '') return undefined;
+  const list = Array.isArray(v) ? v : String(v).split(',');
+  const out = list.map((s) => String(s).trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+/**
+ * Reads list parameters from a query string or a SearchRequest body (RFC 7644 sections 3.4.2 and 3.4.3).
+ * A startIndex below 1 means 1 and a negative count means 0 (section 3.4.2.4); count is capped at maxResults.
+ */
+export function parseListRequest(raw: Raw, maxResults: number): ListRequest {
+  const filter = param(raw, 'filter');
+  if (filter !== undefined && typeof filter !== 'string') throw new InvalidRequest('filter must be a string', 'invalidFilter');
+  const startIndex = Math.max(1, integer(raw, 'startIndex') ?? 1);
+  const count = Math.min(maxResults, Math.max(0, integer(raw, 'count') ?? maxResults));
+  const sortBy = param(raw, 'sortBy');
+  const order = String(param(raw, 'sortOrder') ?? 'ascending').toLowerCase();
+  if (order !== 'ascending' && order !== 'descending') {
+    throw new InvalidRequest('sortOrder must be "ascending" or "descending"', 'invalidValue');
+  }
+  return {
+    filter: typeof filter === 'string' && filter.trim() !== '' ? filter : undefined,
+    startIndex,
+    count,
+    sortBy: typeof sortBy === 'string' && sortBy.trim() ? sortBy.trim() : undefined,
+    sortOrder: order,
+    attributes: attributeList(raw, 'attributes'),
+    excludedAttributes: attributeList(raw, 'excludedAttributes'),
+  };
+}

@@ -1,0 +1,18 @@
+/** What a SCIM operation answers, independent of HTTP, so routes and Bulk share one implementation. */
+export interface ScimResult {
+  status: number;
+  body?: Record<string, unknown>;
+  location?: string;
+  etag?: string;
+  changeIds?: string[];
+}
+
+export interface ScimRequestContext {
+  orgId: string;
+  directoryId: string;
+  provider: 'okta' | 'entra' | 'generic';
+  requestId?: string;
+  baseUrl: string;
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}

@@ -1,0 +1,96 @@
+import type { UserService } from '../directory/user.service';
+import type { UserAttributes } from '../directory/user-attributes';
+import { matchesIfNoneMatch, etagOf } from '../directory/etag';
+import { applyPatch } from './apply-patch';
+import { filterToQuery, sortFieldFor, USER_FILTER_ATTRIBUTES } from './filter-to-query';
+import type { ListRequest } from './list-request';
+import { normalizeUser } from './normalize-resource';
+import { isRequested, project, type Projection } from './projection';
+import type { ScimRequestContext, ScimResult } from './result';
+import { toScimUser, userLocation } from './serialize';
+import { LIST_RESPONSE_URN } from './urns';
+
+export type UserOperations = ReturnType<typeof createUserOperations>;
+
+export function createUserOperations(deps: { users: UserService }) {
+  const { users } = deps;
+
+  async function render(ctx: ScimRequestContext, id: string, projection: Projection = {}) {
+    const doc = await users.get(ctx, id);
+    const groups = isRequested(projection, 'groups') ? await users.groupsOf(ctx, id) : undefined;
+    return { doc, body: project(toScimUser(doc, ctx.baseUrl, groups), projection) };
+  }
+
+  async function get(ctx: ScimRequestContext, id: string, projection: Projection): Promise<ScimResult> {
+    const { doc, body } = await render(ctx, id, projection);
+    if (matchesIfNoneMatch(ctx.ifNoneMatch, doc.version)) return { status: 304, etag: etagOf(doc.version) };
+    return { status: 200, body, etag: etagOf(doc.version) };
+  }
+
+  async function list(ctx: ScimRequestContext, req: ListRequest): Promise<ScimResult> {
+    const query = req.filter ? filterToQuery(req.filter, USER_FILTER_ATTRIBUTES) : {};
+    const sort = req.sortBy
+      ? { [sortFieldFor(req.sortBy, USER_FILTER_ATTRIBUTES)]: req.sortOrder === 'descending' ? -1 : 1, _id: 1 as const }
+      : undefined;
+    const { total, users: docs } = await users.list(ctx, {
+      query,
+      sort: sort as Record<string, 1 | -1> | undefined,
+      skip: req.startIndex - 1,
+      limit: req.count,
+    });
+    // `groups` costs two reads per user, so list responses carry it only when asked for by name.
+    const wantsGroups = req.attributes?.some((a) => /(^|:)groups(\.|$)/i.test(a)) ?? false;
+    const resources = [];
+    for (const doc of docs) {
+      const groups = wantsGroups ? await users.groupsOf(ctx, doc._id) : undefined;
+      resources.push(project(toScimUser(doc, ctx.baseUrl, groups), req));
+    }
+    return {
+      status: 200,
+      body: {
+        schemas: [LIST_RESPONSE_URN],
+        totalResults: total,
+        startIndex: req.startIndex,
+        itemsPerPage: resources.length,
+        Resources: resources,
+      },
+    };
+  }
+
+  async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {
+    const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
+    const { user, changeIds } = await users.create(ctx, attrs);
+    return {
+      status: 201,
+      body: toScimUser(user, ctx.baseUrl),
+      location: userLocation(ctx.baseUrl, user._id),
+      etag: etagOf(user.version),
+      changeIds,
+    };
+  }
+
+  async function replace(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
+    const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
+    const { user, changeIds } = await users.replace(ctx, id, attrs, ctx.ifMatch);
+    const groups = await users.groupsOf(ctx, id);
+    return { status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
+  }
+
+  async function patch(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
+    const { user, changeIds } = await users.update(
+      ctx,
+      id,
+      (current) => applyPatch(current, body, { schema: 'User', provider: ctx.provider }) as UserAttributes,
+      ctx.ifMatch,
+    );
+    const groups = await users.groupsOf(ctx, id);
+    return { status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
+  }
+
+  async function remove(ctx: ScimRequestContext, id: string): Promise<ScimResult> {
+    const { changeIds } = await users.remove(ctx, id, ctx.ifMatch);
+    return { status: 204, changeIds };
+  }
+
+  return { get, list, create, replace, patch, remove };
+}

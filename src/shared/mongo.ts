@@ -1,0 +1,37 @@
+import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
+
+/**
+ * One connection per process (or per test file, with its own database name).
+ * Nothing here may rely on transactions, change streams or collations: the same code runs on
+ * MongoDB 6/7 and on FerretDB v1, so uniqueness lives in normalized fields with unique indexes.
+ */
+export async function connectMongo(url: string, dbName?: string): Promise<Connection> {
+  const conn = mongoose.createConnection(url, {
+    dbName,
+    serverSelectionTimeoutMS: 5000,
+    maxPoolSize: 50,
+    autoIndex: false,
+    autoCreate: false,
+  });
+  await conn.asPromise();
+  return conn;
+}
+
+/** Duplicate-key errors surface differently from single writes and bulk writes; both carry code 11000. */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: Array<{ code?: number }> } | undefined;
+  return e?.code === 11000 || (e?.writeErrors?.some((w) => w.code === 11000) ?? false);
+}
+
+/** A MongoDB error that means the server could not be reached, as opposed to a rejected operation. */
+export function isConnectionError(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  return /MongoServerSelectionError|MongoNetworkError|MongoNetworkTimeoutError|MongoNotConnectedError|MongoTopologyClosedError|PoolClearedError/.test(
+    name,
+  );
+}
+
+/** Mongoose's inferred model types differ per schema option; the services only need the plain document type. */
+export function modelOf<T>(conn: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
+  return conn.model(name, schema as Schema, collection) as unknown as Model<T>;
+}

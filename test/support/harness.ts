@@ -1,0 +1,104 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
+import { createContainer, type Container } from '../../src/container';
+import { buildApp } from '../../src/app';
+import type { Provider } from '../../src/directory/models';
+
+export const SCIM = 'application/scim+json';
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export interface TestDirectory {
+  orgId: string;
+  directoryId: string;
+  token: string;
+  provider: Provider;
+}
+
+export interface Harness {
+  c: Container;
+  app: Express;
+  config: Config;
+  /** A directory (and its org) with a fresh token. */
+  directory(provider?: Provider, orgSlug?: string): Promise<TestDirectory>;
+  /** supertest bound to the app with the directory's bearer token. */
+  as(dir: TestDirectory): ScimClient;
+  close(): Promise<void>;
+}
+
+export type ScimClient = ReturnType<typeof clientFor>;
+
+function clientFor(app: Express, token: string) {
+  const auth = (r: request.Test) => r.set('Authorization', `Bearer ${token}`);
+  return {
+    get: (path: string) => auth(request(app).get(`/scim/v2${path}`)),
+    delete: (path: string) => auth(request(app).delete(`/scim/v2${path}`)),
+    post: (path: string, body?: unknown) => auth(request(app).post(`/scim/v2${path}`)).set('Content-Type', SCIM).send(body as object),
+    put: (path: string, body?: unknown) => auth(request(app).put(`/scim/v2${path}`)).set('Content-Type', SCIM).send(body as object),
+    patch: (path: string, body?: unknown) => auth(request(app).patch(`/scim/v2${path}`)).set('Content-Type', SCIM).send(body as object),
+    /** Sends raw text, for malformed-JSON tests. */
+    raw: (method: 'post' | 'put' | 'patch', path: string, text: string, type = SCIM) =>
+      auth(request(app)[method](`/scim/v2${path}`)).set('Content-Type', type).send(text),
+  };
+}
+
+/**
+ * Each test file gets its own database on the real MongoDB-wire server (FerretDB or MongoDB, per
+ * MONGO_URL) and drops it afterwards, so files run in parallel without seeing each other.
+ */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const dbName = `test_${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    SCIM_RATE_LIMIT_PER_SECOND: '0',
+    TOKEN_CACHE_MS: '0',
+    QUEUE_PREFIX: dbName,
+    ...env,
+  });
+  const c = await createContainer(config, { dbName });
+  await c.ensureIndexes();
+  const app = buildApp(c) as unknown as Express;
+  let n = 0;
+  return {
+    c,
+    app,
+    config,
+    async directory(provider: Provider = 'generic', orgSlug?: string) {
+      n += 1;
+      const { org } = await c.tenancy.ensureOrganization(orgSlug ?? `org-${n}-${randomBytes(3).toString('hex')}`);
+      const { directory, token } = await c.tenancy.createDirectory({ orgId: org._id, name: `dir-${n}`, provider });
+      return { orgId: org._id, directoryId: directory._id, token: token.token, provider };
+    },
+    as: (dir) => clientFor(app, dir.token),
+    async close() {
+      await c.mongo.db!.dropDatabase().catch(() => undefined);
+      await c.close();
+    },
+  };
+}
+
+export function scimErrorBody(status: number, scimType?: string) {
+  return {
+    schemas: [ERROR_URN],
+    status: String(status),
+    ...(scimType ? { scimType } : {}),
+    detail: expect.any(String),
+  };
+}
+
+export function newUser(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: [USER_URN],
+    userName,
+    name: { givenName: 'Test', familyName: 'User' },
+    emails: [{ value: userName.includes('@') ? userName : `${userName}@example.com`, type: 'work', primary: true }],
+    active: true,
+    ...extra,
+  };
+}
