@@ -53,7 +53,7 @@ export function createGroupOperations(deps: { groups: GroupService }) {
   }
 
   async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {
-    const input = normalizeGroup(body, { provider: ctx.provider }) as GroupAttributes & { members?: MemberRef[] };
+    const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
     const { members = [], ...attrs } = input;
     const { group, changeIds } = await groups.create(ctx, attrs, members);
     const memberDocs = members.length ? await groups.membersOf(ctx, group._id) : [];
@@ -68,7 +68,7 @@ export function createGroupOperations(deps: { groups: GroupService }) {
 
   /** PUT carries the authoritative member list (Okta pushes groups this way). */
   async function replace(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
-    const input = normalizeGroup(body, { provider: ctx.provider }) as GroupAttributes & { members?: MemberRef[] };
+    const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
     const { members, ...attrs } = input;
     const delta = members === undefined ? { clear: false, add: [], remove: [] } : { clear: true, add: members, remove: [] };
     const { group, changeIds } = await groups.update(ctx, id, () => attrs, delta, ctx.ifMatch);
