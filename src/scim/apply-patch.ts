@@ -96,7 +96,15 @@ function parsePath(path: string, defs: ResourceDefs): Target {
     subName = dot >= 0 ? rest.slice(dot + 1) : undefined;
   }
 
-  const attr = attrs[name.trim().toLowerCase()];
+  let attr = attrs[name.trim().toLowerCase()];
+  if (!attr && !extension) {
+    // Entra sends extension attributes without their URN (`"path": "manager"`); accept a name only one extension has.
+    const owners = Object.values(defs.extensions).filter((e) => e.attrs[name.trim().toLowerCase()]);
+    if (owners.length === 1) {
+      extension = owners[0].urn;
+      attr = owners[0].attrs[name.trim().toLowerCase()];
+    }
+  }
   if (!attr) throw new InvalidRequest(`"${path}" names no attribute of this resource`, 'invalidPath');
   if (attr.mutability === 'readOnly') throw new InvalidRequest(`${attr.name} is read-only`, 'mutability');
   let sub: AttrDef | undefined;

@@ -287,7 +287,7 @@ function translate(node: Filter, attrs: FilterAttributes, within?: FilterAttribu
       const { attr, path } = resolve(node.attrPath, attrs);
       if (attr.type !== 'complex' || !attr.sub) throw new InvalidFilter(`${node.attrPath} is not a complex attribute`);
       // Placeholder attributes (memberships) live elsewhere: `members[value eq "x"]` is `members.value eq "x"`.
-      if (attr.sub.value?.placeholder) return translate(node.valFilter, attr.sub, attr.sub.value);
+      if (attr.sub.value?.placeholder) return translate(node.valFilter, attr.sub, attr);
       if (!attr.multiValued) return prefixFields(translate(node.valFilter, attr.sub, attr), path);
       return { [path]: { $elemMatch: translate(node.valFilter, attr.sub, attr) } };
     }
