@@ -97,6 +97,8 @@ if command -v psql >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null;
   if ! psql "$PG_ADMIN" -tAc "select 1 from pg_database where datname='$DB'" 2>/dev/null | grep -q 1; then
     psql "$PG_ADMIN" -qc "create database \"$DB\"" >/dev/null || die "could not create PostgreSQL database $DB"
   fi
+  psql "$PG_URL" -q -v ON_ERROR_STOP=1 -v db="$DB" -f "$ROOT/scripts/ferretdb-postgres-indexes.sql" >/dev/null 2>&1 \
+    || say "postgresql: could not install index twins (lookups will scan; tests still run)"
   HANDLER_ARGS=(--handler=postgresql "--postgresql-url=$PG_URL")
   BACKEND="postgresql ($DB)"
 else

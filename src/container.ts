@@ -4,6 +4,7 @@ import { type Config, scimBaseUrl } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { connectMongo } from './shared/mongo';
 import { connectRedis } from './shared/redis';
+import { createIdLookup, detectBackend, type MongoBackend } from './shared/id-lookup';
 import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
 import { createUserService, type UserService } from './directory/user.service';
@@ -15,6 +16,7 @@ export interface Container {
   config: Config;
   log: Logger;
   mongo: Connection;
+  mongoBackend: MongoBackend;
   redis: Redis;
   models: DirectoryModels;
   changes: ChangeLog;
@@ -30,6 +32,8 @@ export interface Container {
 export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger } = {}): Promise<Container> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGO_URL, opts.dbName);
+  const mongoBackend = await detectBackend(mongo);
+  const ids = createIdLookup(mongoBackend);
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const models = directoryModels(mongo);
@@ -37,7 +41,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const changes = createChangeLog({ changes: changeDocs });
   const tenancy = createTenancyService({ ...models, tokenCacheMs: config.TOKEN_CACHE_MS });
   const users = createUserService({ ...models, changes, log });
-  const groups = createGroupService({ ...models, changes, log });
+  const groups = createGroupService({ ...models, changes, ids, log });
 
   async function ensureIndexes() {
     for (const model of [...Object.values(models), changeDocs]) {
@@ -55,6 +59,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     config,
     log,
     mongo,
+    mongoBackend,
     redis,
     models,
     changes,

@@ -10,6 +10,7 @@ import { checkIfMatch } from './etag';
 import { resolveMembershipPlaceholders } from './membership-placeholders';
 import type { GroupDoc, GroupTombstoneDoc, MembershipDoc, UserDoc } from './models';
 import type { ListOptions } from './user.service';
+import type { IdLookup } from '../shared/id-lookup';
 
 /** The attributes of a group other than its members (those are a delta, never a loaded list). */
 export interface GroupAttributes {
@@ -48,9 +49,10 @@ export function createGroupService(deps: {
   memberships: Model<MembershipDoc>;
   groupTombstones: Model<GroupTombstoneDoc>;
   changes: ChangeLog;
+  ids: IdLookup;
   log: Logger;
 }) {
-  const { users, groups, memberships, groupTombstones, changes } = deps;
+  const { users, groups, memberships, groupTombstones, changes, ids: byIds } = deps;
 
   async function get(ctx: DirectoryContext, id: string): Promise<GroupDoc> {
     const doc = await groups.findOne({ _id: id, directoryId: ctx.directoryId }).lean<GroupDoc>();
@@ -61,6 +63,10 @@ export function createGroupService(deps: {
   async function list(ctx: DirectoryContext, opts: ListOptions): Promise<{ total: number; groups: GroupDoc[] }> {
     const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
     const query = { ...resolved, directoryId: ctx.directoryId };
+    if (opts.skip === 0 && opts.limit > 0) {
+      const docs = await groups.find(query).sort(opts.sort ?? { createdAt: 1, _id: 1 }).limit(opts.limit).lean<GroupDoc[]>();
+      if (docs.length < opts.limit) return { total: docs.length, groups: docs };
+    }
     const total = await groups.countDocuments(query);
     if (opts.limit === 0 || opts.skip >= total) return { total, groups: [] };
     const docs = await groups
@@ -164,13 +170,7 @@ export function createGroupService(deps: {
         continue;
       }
       let countDelta = 0;
-      if (plan.toRemove.length) {
-        for (let i = 0; i < plan.toRemove.length; i += INSERT_CHUNK) {
-          const ids = plan.toRemove.slice(i, i + INSERT_CHUNK).map((m) => membershipId(id, m));
-          const del = await memberships.deleteMany({ _id: { $in: ids } });
-          countDelta -= del.deletedCount;
-        }
-      }
+      if (plan.toRemove.length) countDelta -= await byIds.deleteByIds(memberships, plan.toRemove.map((m) => membershipId(id, m)));
       countDelta += await insertMemberships(ctx, id, plan.toAdd.map((m) => ({ ...m })));
       const after = await groups
         .findOneAndUpdate({ _id: id }, { $inc: { memberCount: countDelta } }, { returnDocument: 'after' })
@@ -222,15 +222,12 @@ export function createGroupService(deps: {
     if (ids.length === 0) return { refs: [], userIds: [] };
     const foundUsers = new Set<string>();
     const foundGroups = new Set<string>();
-    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-      const chunk = ids.slice(i, i + INSERT_CHUNK);
-      const us = (await users.distinct('_id', { _id: { $in: chunk }, directoryId: ctx.directoryId })) as string[];
-      us.forEach((u) => foundUsers.add(u));
-      const rest = chunk.filter((x) => !foundUsers.has(x));
-      if (rest.length) {
-        const gs = (await groups.distinct('_id', { _id: { $in: rest }, directoryId: ctx.directoryId })) as string[];
-        gs.forEach((g) => foundGroups.add(g));
-      }
+    const us = await byIds.findByIds(users, ids, { directoryId: ctx.directoryId }, ['_id']);
+    us.forEach((u) => foundUsers.add(u._id));
+    const rest = ids.filter((x) => !foundUsers.has(x));
+    if (rest.length) {
+      const gs = await byIds.findByIds(groups, rest, { directoryId: ctx.directoryId }, ['_id']);
+      gs.forEach((g) => foundGroups.add(g._id));
     }
     const missing = ids.filter((x) => !foundUsers.has(x) && !foundGroups.has(x));
     if (missing.length) {
@@ -270,13 +267,13 @@ export function createGroupService(deps: {
     } else {
       const candidates = [...new Set([...delta.remove, ...resolved.refs.map((r) => r.memberId)])];
       const present = new Map<string, string>();
-      for (let i = 0; i < candidates.length; i += INSERT_CHUNK) {
-        const chunk = candidates.slice(i, i + INSERT_CHUNK).map((m) => membershipId(groupId, m));
-        const rows = await memberships
-          .find({ _id: { $in: chunk } }, { memberId: 1, memberType: 1 })
-          .lean<Array<{ memberId: string; memberType: string }>>();
-        rows.forEach((r) => present.set(r.memberId, r.memberType));
-      }
+      const rows = await byIds.findByIds(
+        memberships,
+        candidates.map((m) => membershipId(groupId, m)),
+        {},
+        ['memberId', 'memberType'],
+      );
+      rows.forEach((r) => present.set(r.memberId, r.memberType));
       toRemoveIds = [...new Set(delta.remove)].filter((m) => present.has(m));
       removedUserIds = toRemoveIds.filter((m) => present.get(m) === 'User');
       existingAdds = new Set(resolved.refs.map((r) => r.memberId).filter((m) => present.has(m)));

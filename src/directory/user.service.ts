@@ -66,6 +66,11 @@ export function createUserService(deps: {
       return { total: matching.length, users: matching.slice(opts.skip, opts.skip + opts.limit) };
     }
     const query = { ...resolved, directoryId: ctx.directoryId };
+    if (opts.skip === 0 && opts.limit > 0) {
+      // A first page that is not full is the whole result: IdP lookups by userName cost one read.
+      const docs = await users.find(query).sort(sort).limit(opts.limit).lean<UserDoc[]>();
+      if (docs.length < opts.limit) return { total: docs.length, users: docs };
+    }
     const total = await users.countDocuments(query);
     if (opts.limit === 0 || opts.skip >= total) return { total, users: [] };
     const docs = await users.find(query).sort(sort).skip(opts.skip).limit(opts.limit).lean<UserDoc[]>();

@@ -1,0 +1,69 @@
+import type { Connection, Model } from 'mongoose';
+import sift from 'sift';
+
+export type MongoBackend = 'mongodb' | 'ferretdb';
+
+/** FerretDB answers buildInfo with its own version field; MongoDB does not. */
+export async function detectBackend(conn: Connection): Promise<MongoBackend> {
+  const info = (await conn.db!.admin().command({ buildInfo: 1 })) as Record<string, unknown>;
+  return 'ferretdbVersion' in info || 'ferretdb' in info ? 'ferretdb' : 'mongodb';
+}
+
+const CHUNK = 1000;
+const POINT_CONCURRENCY = 8;
+
+export interface IdLookup {
+  /** The documents among `ids` that also match `filter`, with only `fields` read. */
+  findByIds<T>(model: Model<T>, ids: string[], filter: Record<string, unknown>, fields: string[]): Promise<T[]>;
+  /** Deletes the documents with these ids; returns how many existed. */
+  deleteByIds<T>(model: Model<T>, ids: string[]): Promise<number>;
+}
+
+/**
+ * Looking up many documents by id. On MongoDB that is `$in` over `_id`. FerretDB v1 pushes no
+ * `$in` down to its backend, so `$in` reads the whole collection (1.4 s for 10,000 users); there,
+ * point reads on `_id` (indexed) run a few at a time and the rest of the filter is checked here.
+ */
+export function createIdLookup(backend: MongoBackend): IdLookup {
+  if (backend === 'mongodb') {
+    return {
+      async findByIds(model, ids, filter, fields) {
+        const out = [];
+        for (let i = 0; i < ids.length; i += CHUNK) {
+          const rows = await model.find({ ...filter, _id: { $in: ids.slice(i, i + CHUNK) } }, fields.join(' ')).lean();
+          out.push(...rows);
+        }
+        return out as never[];
+      },
+      async deleteByIds(model, ids) {
+        let n = 0;
+        for (let i = 0; i < ids.length; i += CHUNK) n += (await model.deleteMany({ _id: { $in: ids.slice(i, i + CHUNK) } })).deletedCount;
+        return n;
+      },
+    };
+  }
+  return {
+    async findByIds(model, ids, filter, fields) {
+      const matches = sift(filter as never);
+      const found = await inParallel(ids, (id) => model.findOne({ _id: id }, [...fields, ...Object.keys(filter)].join(' ')).lean());
+      return found.filter((d) => d && matches(d)) as never[];
+    },
+    async deleteByIds(model, ids) {
+      const results = await inParallel(ids, (id) => model.deleteOne({ _id: id }));
+      return results.reduce((n, r) => n + r.deletedCount, 0);
+    },
+  };
+}
+
+async function inParallel<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(POINT_CONCURRENCY, items.length) }, worker));
+  return out;
+}
