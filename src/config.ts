@@ -30,6 +30,9 @@ const schema = z.object({
   TOKEN_CACHE_MS: intFromEnv(5000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('scim-sync'),
   WORKER_CONCURRENCY: intFromEnv(8, 1),
+  /** A change still pending this long after it was accepted is queued again by the sweeper. */
+  SWEEP_GRACE_MS: intFromEnv(5000, 100),
+  SWEEP_INTERVAL_MS: intFromEnv(2000, 100),
   /** Run the propagation workers inside the API process (the one-command local run). */
   IN_PROCESS_WORKERS: z
     .enum(['true', 'false', '1', '0'])

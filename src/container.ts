@@ -11,6 +11,16 @@ import { createUserService, type UserService } from './directory/user.service';
 import { createGroupService, type GroupService } from './directory/group.service';
 import { changeModel } from './propagation/change.model';
 import { createChangeLog, type ChangeLog } from './propagation/change-log';
+import { createPipeline, type Pipeline } from './propagation/pipeline';
+import { accessModel } from './rbac/access.model';
+import { createAccessService, type AccessService } from './rbac/access.service';
+import { rbacModels, type RbacModels } from './rbac/rbac.models';
+import { createRbacStore, type RbacStore } from './rbac/rbac.service';
+import { createReconcileService } from './rbac/reconcile.service';
+import { auditModel, createAuditLog, type AuditLog } from './audit/audit.service';
+import { createPrincipalQueries, type PrincipalQueries } from './directory/principal.queries';
+import type { ChangeDoc } from './propagation/change.model';
+import type { Model } from 'mongoose';
 
 export interface Container {
   config: Config;
@@ -20,6 +30,13 @@ export interface Container {
   redis: Redis;
   models: DirectoryModels;
   changes: ChangeLog;
+  changeDocs: Model<ChangeDoc>;
+  rbacModels: RbacModels;
+  rbac: RbacStore;
+  principals: PrincipalQueries;
+  access: AccessService;
+  audit: AuditLog;
+  pipeline: Pipeline;
   tenancy: TenancyService;
   users: UserService;
   groups: GroupService;
@@ -40,17 +57,40 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const changeDocs = changeModel(mongo);
   const changes = createChangeLog({ changes: changeDocs });
   const tenancy = createTenancyService({ ...models, tokenCacheMs: config.TOKEN_CACHE_MS });
-  const users = createUserService({ ...models, changes, log });
+  const rbacM = rbacModels(mongo);
+  const accessDocs = accessModel(mongo);
+  const auditEvents = auditModel(mongo);
+  const rbac = createRbacStore(rbacM);
+  const principals = createPrincipalQueries(models);
+  const audit = createAuditLog({ events: auditEvents, log });
+  const access = createAccessService({ access: accessDocs, rbac, principals, log });
+  const reconcile = createReconcileService({ access, rbac, audit });
+  const pipeline = createPipeline({
+    changes: changeDocs,
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    sweepGraceMs: config.SWEEP_GRACE_MS,
+    log,
+    applier: {
+      userIdsOfGroups: (_orgId, groupIds) => principals.userIdsOfGroups(groupIds),
+      userIdsOfOrg: (orgId) => principals.userIdsOfOrg(orgId),
+      serviceAccountIdsOfOrg: async (orgId) => (await rbac.listServiceAccounts(orgId)).map((s) => s._id),
+      reconcileUser: reconcile.reconcileUser,
+      reconcileServiceAccount: reconcile.reconcileServiceAccount,
+    },
+  });
+  const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow });
   const groups = createGroupService({ ...models, changes, ids, log });
 
   async function ensureIndexes() {
-    for (const model of [...Object.values(models), changeDocs]) {
+    for (const model of [...Object.values(models), changeDocs, ...Object.values(rbacM), accessDocs, auditEvents] as Array<Model<unknown>>) {
       await model.createCollection().catch(() => undefined);
       await model.createIndexes();
     }
   }
 
   async function close() {
+    await pipeline.close().catch(() => undefined);
     redis.disconnect();
     await mongo.close();
   }
@@ -63,6 +103,13 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     redis,
     models,
     changes,
+    changeDocs,
+    rbacModels: rbacM,
+    rbac,
+    principals,
+    access,
+    audit,
+    pipeline,
     tenancy,
     users,
     groups,

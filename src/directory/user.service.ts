@@ -21,6 +21,8 @@ export interface UserWrite {
   changeIds: string[];
   /** False when the request changed nothing (no version bump, no change record). */
   modified: boolean;
+  /** The user before this write (updates only). */
+  before?: UserDoc;
 }
 
 export interface ListOptions {
@@ -42,6 +44,11 @@ export function createUserService(deps: {
   memberships: Model<MembershipDoc>;
   userTombstones: Model<UserTombstoneDoc>;
   changes: ChangeLog;
+  /**
+   * Called before a deactivation or deletion is stored, so access checks deny from that moment
+   * (deprovisioning does not wait for propagation). Failing here fails the write: nothing is half-done.
+   */
+  revokeAccessNow?: (orgId: string, userId: string) => Promise<void>;
   log: Logger;
 }) {
   const { users, groups, memberships, userTombstones, changes } = deps;
@@ -158,9 +165,10 @@ export function createUserService(deps: {
       const changeIds = kind
         ? await changes.record({ orgId: ctx.orgId, directoryId: ctx.directoryId, kind, userIds: [id], requestId: ctx.requestId })
         : [];
+      if (kind === 'user.deactivated') await deps.revokeAccessNow?.(ctx.orgId, id);
       try {
         const res = await users.collection.replaceOne({ _id: id, directoryId: ctx.directoryId, version: current.version } as never, next as never);
-        if (res.matchedCount === 1) return { user: next, changeIds, modified: true };
+        if (res.matchedCount === 1) return { user: next, changeIds, modified: true, before: current };
       } catch (err) {
         if (isDuplicateKey(err)) throw userNameTaken(next.userName);
         throw err;
@@ -180,6 +188,7 @@ export function createUserService(deps: {
       userIds: [id],
       requestId: ctx.requestId,
     });
+    await deps.revokeAccessNow?.(ctx.orgId, id);
     await userTombstones.collection.updateOne(
       { _id: id } as never,
       {

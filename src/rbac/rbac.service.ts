@@ -290,6 +290,21 @@ export function createRbacStore(deps: RbacModels) {
     if (!k) throw new NotFound(`API key ${id}`);
     return k;
   }
+  async function findApiKey(orgId: string, id: string): Promise<ApiKeyDoc | null> {
+    return apiKeys.findOne({ _id: id, orgId }).lean<ApiKeyDoc>();
+  }
+  async function markApiKeyUsed(id: string, at: Date): Promise<void> {
+    await apiKeys.updateOne({ _id: id }, { $set: { lastUsedAt: at } });
+  }
+  async function findRole(orgId: string, id: string): Promise<CustomRoleDoc | null> {
+    return roles.findOne({ _id: id, orgId }).lean<CustomRoleDoc>();
+  }
+  async function findPolicy(orgId: string, id: string): Promise<PolicyDoc | null> {
+    return policies.findOne({ _id: id, orgId }).lean<PolicyDoc>();
+  }
+  async function findServiceAccount(orgId: string, id: string): Promise<ServiceAccountDoc | null> {
+    return serviceAccounts.findOne({ _id: id, orgId }).lean<ServiceAccountDoc>();
+  }
   async function findApiKeyBySecret(secret: string): Promise<ApiKeyDoc | null> {
     if (!secret || secret.length > 200) return null;
     return apiKeys.findOne({ hash: hashSecret(secret) }).lean<ApiKeyDoc>();
@@ -348,6 +363,11 @@ export function createRbacStore(deps: RbacModels) {
   }
 
   return {
+    findApiKey,
+    markApiKeyUsed,
+    findRole,
+    findPolicy,
+    findServiceAccount,
     createProject,
     getProject,
     listProjects,

@@ -1,4 +1,4 @@
-import type { GroupService, GroupAttributes, MemberRef } from '../directory/group.service';
+import type { GroupService, GroupAttributes, GroupWrite, MemberDelta, MemberRef } from '../directory/group.service';
 import { etagOf, matchesIfNoneMatch } from '../directory/etag';
 import { applyPatch } from './apply-patch';
 import { filterToQuery, GROUP_FILTER_ATTRIBUTES, sortFieldFor } from './filter-to-query';
@@ -56,11 +56,13 @@ export function createGroupOperations(deps: { groups: GroupService }) {
     const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
     const { members = [], ...attrs } = input;
     const { group, changeIds } = await groups.create(ctx, attrs, members);
+    const audit = { action: 'scim.group.created', target: { type: 'group', id: group._id, display: group.displayName }, summary: { after: { displayName: group.displayName, members: members.length } } };
     const memberDocs = members.length ? await groups.membersOf(ctx, group._id) : [];
     return {
       status: 201,
       body: toScimGroup(group, ctx.baseUrl, memberDocs),
       location: groupLocation(ctx.baseUrl, group._id),
+      audit,
       etag: etagOf(group.version),
       changeIds,
     };
@@ -71,9 +73,10 @@ export function createGroupOperations(deps: { groups: GroupService }) {
     const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
     const { members, ...attrs } = input;
     const delta = members === undefined ? { clear: false, add: [], remove: [] } : { clear: true, add: members, remove: [] };
-    const { group, changeIds } = await groups.update(ctx, id, () => attrs, delta, ctx.ifMatch);
+    const w = await groups.update(ctx, id, () => attrs, delta, ctx.ifMatch);
+    const { group, changeIds } = w;
     const memberDocs = await groups.membersOf(ctx, id);
-    return { status: 200, body: toScimGroup(group, ctx.baseUrl, memberDocs), etag: etagOf(group.version), changeIds };
+    return { status: 200, body: toScimGroup(group, ctx.baseUrl, memberDocs), etag: etagOf(group.version), changeIds, audit: groupAudit('scim.group.replaced', w) };
   }
 
   /**
@@ -90,7 +93,8 @@ export function createGroupOperations(deps: { groups: GroupService }) {
             provider: ctx.provider,
           }) as unknown as GroupAttributes
       : null;
-    const { group, changeIds } = await groups.update(ctx, id, transform, members, ctx.ifMatch);
+    const w = await groups.update(ctx, id, transform, members, ctx.ifMatch);
+    const { group, changeIds } = w;
     const wantsMembers = projection.attributes?.some((a) => /(^|:)members(\.|$)/i.test(a)) ?? false;
     const memberDocs = wantsMembers ? await groups.membersOf(ctx, id) : undefined;
     return {
@@ -98,13 +102,26 @@ export function createGroupOperations(deps: { groups: GroupService }) {
       body: project(toScimGroup(group, ctx.baseUrl, memberDocs), projection),
       etag: etagOf(group.version),
       changeIds,
+      audit: groupAudit('scim.group.patched', w, members),
     };
   }
 
   async function remove(ctx: ScimRequestContext, id: string): Promise<ScimResult> {
     const { changeIds } = await groups.remove(ctx, id, ctx.ifMatch);
-    return { status: 204, changeIds };
+    return { status: 204, changeIds, audit: { action: 'scim.group.deleted', target: { type: 'group', id }, summary: {} } };
   }
 
   return { get, list, create, replace, patch, remove };
+}
+
+function groupAudit(action: string, w: GroupWrite, delta?: MemberDelta): ScimResult['audit'] {
+  if (!w.modified) return undefined;
+  return {
+    action,
+    target: { type: 'group', id: w.group._id, display: w.group.displayName },
+    summary: {
+      after: { displayName: w.group.displayName, memberCount: w.group.memberCount },
+      ...(delta ? { membersAdded: delta.add.length, membersRemoved: delta.remove.length, membersCleared: delta.clear } : {}),
+    },
+  };
 }

@@ -5,6 +5,8 @@ export interface ScimResult {
   location?: string;
   etag?: string;
   changeIds?: string[];
+  /** An accepted write, as the audit log records it (never a password or a whole payload). */
+  audit?: { action: string; target: { type: string; id: string; display?: string }; summary: Record<string, unknown> };
 }
 
 export interface ScimRequestContext {

@@ -21,7 +21,9 @@ export interface ScimRouterDeps {
   /** The absolute SCIM base URL for this request (PUBLIC_BASE_URL, or the request's own host). */
   baseUrlOf: (req: Request) => string;
   /** Told of every change id a request recorded (the propagation pipeline queues them). */
-  onChanges?: (changeIds: string[]) => void;
+  onChanges?: (orgId: string, changeIds: string[]) => void;
+  /** Told of every accepted write, for the audit log. */
+  onAudit?: (ctx: ScimRequestContext, event: NonNullable<ScimResult['audit']>, changeId?: string) => void;
   log: Logger;
 }
 
@@ -69,7 +71,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
 
   const ctx = (res: Response) => (res.locals as Locals).scim;
   const respond = (res: Response, r: ScimResult) => {
-    if (r.changeIds?.length) deps.onChanges?.(r.changeIds);
+    if (r.changeIds?.length) deps.onChanges?.(ctx(res).orgId, r.changeIds);
+    if (r.audit) deps.onAudit?.(ctx(res), r.audit, r.changeIds?.[0]);
     send(res, r);
   };
   const projectionOf = (req: Request): Projection => {
@@ -151,7 +154,8 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     else if (method === 'PATCH' && id) r = await ops.patch(c, id, requireObject(data), {});
     else if (method === 'DELETE' && id) r = await ops.remove(c, id);
     else throw new InvalidRequest(`${method} ${path} is not a valid bulk operation`, 'invalidSyntax');
-    if (r.changeIds?.length) deps.onChanges?.(r.changeIds);
+    if (r.changeIds?.length) deps.onChanges?.(c.orgId, r.changeIds);
+    if (r.audit) deps.onAudit?.(c, r.audit, r.changeIds?.[0]);
     return r;
   }
 

@@ -1,4 +1,5 @@
-import type { UserService } from '../directory/user.service';
+import type { UserService, UserWrite } from '../directory/user.service';
+import type { UserDoc } from '../directory/models';
 import type { UserAttributes } from '../directory/user-attributes';
 import { matchesIfNoneMatch, etagOf } from '../directory/etag';
 import { applyPatch } from './apply-patch';
@@ -61,6 +62,7 @@ export function createUserOperations(deps: { users: UserService }) {
     const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
     const { user, changeIds } = await users.create(ctx, attrs);
     return {
+      audit: { action: 'scim.user.created', target: targetOf(user), summary: { after: summaryOf(user) } },
       status: 201,
       body: toScimUser(user, ctx.baseUrl),
       location: userLocation(ctx.baseUrl, user._id),
@@ -71,26 +73,51 @@ export function createUserOperations(deps: { users: UserService }) {
 
   async function replace(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
     const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
-    const { user, changeIds } = await users.replace(ctx, id, attrs, ctx.ifMatch);
+    const w = await users.replace(ctx, id, attrs, ctx.ifMatch);
+    const { user, changeIds } = w;
     const groups = await users.groupsOf(ctx, id);
-    return { status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
+    return {
+      audit: auditOfUpdate('scim.user.replaced', w),
+      status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
   }
 
   async function patch(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
-    const { user, changeIds } = await users.update(
+    const w = await users.update(
       ctx,
       id,
       (current) => applyPatch(current, body, { schema: 'User', provider: ctx.provider }) as UserAttributes,
       ctx.ifMatch,
     );
+    const { user, changeIds } = w;
     const groups = await users.groupsOf(ctx, id);
-    return { status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
+    return {
+      audit: auditOfUpdate('scim.user.patched', w),
+      status: 200, body: toScimUser(user, ctx.baseUrl, groups), etag: etagOf(user.version), changeIds };
   }
 
   async function remove(ctx: ScimRequestContext, id: string): Promise<ScimResult> {
     const { changeIds } = await users.remove(ctx, id, ctx.ifMatch);
-    return { status: 204, changeIds };
+    return { status: 204, changeIds, audit: { action: 'scim.user.deleted', target: { type: 'user', id }, summary: {} } };
   }
 
   return { get, list, create, replace, patch, remove };
+}
+
+const targetOf = (u: UserDoc) => ({ type: 'user', id: u._id, display: u.userName });
+/** The fields an auditor asks about; other attributes are named, not copied (they are personal data). */
+const summaryOf = (u: UserDoc) => ({ userName: u.userName, active: u.active, externalId: u.externalId });
+
+function auditOfUpdate(action: string, w: UserWrite): ScimResult['audit'] {
+  if (!w.modified || !w.before) return undefined;
+  const before = w.before;
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(w.user)])].filter(
+    (k) => !['version', 'lastModifiedAt', 'passwordHash'].includes(k) && JSON.stringify(before[k]) !== JSON.stringify(w.user[k]),
+  );
+  const deactivated = before.active && !w.user.active;
+  const reactivated = !before.active && w.user.active;
+  return {
+    action: deactivated ? 'scim.user.deactivated' : reactivated ? 'scim.user.reactivated' : action,
+    target: targetOf(w.user),
+    summary: { before: summaryOf(before), after: summaryOf(w.user), changedAttributes: changed },
+  };
 }

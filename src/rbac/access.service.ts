@@ -1,0 +1,227 @@
+import type { Model } from 'mongoose';
+import type { PrincipalQueries } from '../directory/principal.queries';
+import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { accessDocId, type AccessDoc } from './access.model';
+import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
+import type { ApiKeyDoc } from './rbac.models';
+import type { RbacStore } from './rbac.service';
+
+export type AccessSubject =
+  | { userId: string }
+  | { userName: string }
+  | { serviceAccountId: string }
+  | { apiKey: string }
+  | { apiKeyId: string };
+
+export interface CheckRequest {
+  subject: AccessSubject;
+  permission: string;
+  projectId?: string;
+}
+
+export interface CheckResult extends Decision {
+  subject: { type: 'user' | 'serviceAccount' | 'apiKey'; id: string };
+  /** The access document version (and the change it is current through) the answer was based on. */
+  stateVersion: number | null;
+  changeId: string | null;
+}
+
+/** Last-used times are written at most this often per key, so the hot path stays one read. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export type AccessService = ReturnType<typeof createAccessService>;
+
+/**
+ * Recompute-and-store (called by the workers, and by the admin API directly for now) and the access
+ * check itself, which reads one materialized document per subject.
+ */
+export function createAccessService(deps: {
+  access: Model<AccessDoc>;
+  rbac: RbacStore;
+  principals: PrincipalQueries;
+  log: Logger;
+}) {
+  const { access, rbac, principals } = deps;
+  const lastUsedWritten = new Map<string, number>();
+
+  async function inputsFor(orgId: string, principalIds: Array<{ type: 'user' | 'group' | 'serviceAccount'; id: string }>) {
+    const bindings = await rbac.bindingsForPrincipals(orgId, principalIds);
+    const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id) => !id.startsWith('preset:')))];
+    const roles: Record<string, RoleInput> = {};
+    const policyIds = new Set<string>();
+    for (const id of roleIds) {
+      const r = await rbac.findRole(orgId, id);
+      if (!r) continue;
+      roles[id] = { id: r._id, name: r.name, scope: r.scope, permissions: r.permissions, policyIds: r.policyIds ?? [] };
+      for (const p of r.policyIds ?? []) policyIds.add(p);
+    }
+    const policies: Record<string, PolicyInput> = {};
+    for (const id of policyIds) {
+      const p = await rbac.findPolicy(orgId, id);
+      if (p) policies[id] = { id: p._id, permissions: p.permissions };
+    }
+    const projects = (await rbac.listProjects(orgId, true)).map((p) => ({ id: p._id, archived: p.archivedAt !== null && p.archivedAt !== undefined }));
+    return { bindings: bindings as unknown as BindingInput[], roles, policies, projects };
+  }
+
+  /** Level-triggered: reads current state only, so running it twice, late or out of order converges. */
+  async function recomputeUser(orgId: string, userId: string, changeId: string | null = null): Promise<AccessDoc> {
+    const user = await principals.user(orgId, userId);
+    const groups = user ? await principals.groupsOfUser(userId) : [];
+    const inputs = await inputsFor(orgId, [{ type: 'user', id: userId }, ...groups.map((g) => ({ type: 'group' as const, id: g.id }))]);
+    const result = evaluateAccess({
+      principal: { type: 'user', id: userId, active: user?.active ?? false },
+      groups,
+      ...inputs,
+    });
+    return store({
+      _id: accessDocId('user', userId),
+      orgId,
+      principalType: 'user',
+      principalId: userId,
+      ...(user ? { userNameKey: user.userNameKey } : {}),
+      ...result,
+      changeId,
+    });
+  }
+
+  async function recomputeServiceAccount(orgId: string, serviceAccountId: string, changeId: string | null = null): Promise<AccessDoc> {
+    const sa = await rbac.findServiceAccount(orgId, serviceAccountId);
+    const inputs = await inputsFor(orgId, [{ type: 'serviceAccount', id: serviceAccountId }]);
+    const result = evaluateAccess({
+      principal: { type: 'serviceAccount', id: serviceAccountId, active: sa?.isActive ?? false, projectId: sa?.projectId ?? '' },
+      groups: [],
+      ...inputs,
+    });
+    return store({
+      _id: accessDocId('serviceAccount', serviceAccountId),
+      orgId,
+      principalType: 'serviceAccount',
+      principalId: serviceAccountId,
+      ...result,
+      changeId,
+    });
+  }
+
+  async function store(doc: Omit<AccessDoc, 'computedAt' | 'version'>): Promise<AccessDoc> {
+    const after = await access
+      .findOneAndUpdate(
+        { _id: doc._id },
+        { $set: { ...doc, computedAt: new Date() }, $inc: { version: 1 } },
+        { upsert: true, returnDocument: 'after' },
+      )
+      .lean<AccessDoc>();
+    return after!;
+  }
+
+  /**
+   * Deprovisioning must not wait for propagation: the directory calls this before it stores
+   * `active=false` or deletes the user, so checks deny from that moment on every instance.
+   */
+  async function revokeUserNow(orgId: string, userId: string): Promise<void> {
+    await access.updateOne(
+      { _id: accessDocId('user', userId) },
+      { $set: { orgId, principalType: 'user', principalId: userId, isActive: false, computedAt: new Date() }, $inc: { version: 1 } },
+      { upsert: true },
+    );
+  }
+
+  async function stateOf(type: 'user' | 'serviceAccount', orgId: string, id: string): Promise<AccessDoc | null> {
+    const doc = await access.findOne({ _id: accessDocId(type, id) }).lean<AccessDoc>();
+    if (doc) return doc.orgId === orgId ? doc : null;
+    // Not materialized yet (created moments ago): compute it now rather than answer from nothing.
+    if (type === 'user') return (await principals.user(orgId, id)) ? recomputeUser(orgId, id) : null;
+    return (await rbac.findServiceAccount(orgId, id)) ? recomputeServiceAccount(orgId, id) : null;
+  }
+
+  async function resolveUserName(orgId: string, userName: string): Promise<string | null> {
+    const found = await principals.usersByUserName(orgId, userName);
+    if (found.length > 1) {
+      throw new Conflict('user', `userName ${userName} exists in ${found.length} directories of this organization; check by user id`);
+    }
+    return found[0]?._id ?? null;
+  }
+
+  type StateReader = (type: 'user' | 'serviceAccount', orgId: string, id: string) => Promise<AccessDoc | null>;
+
+  function memoizedStates(): StateReader {
+    const memo = new Map<string, Promise<AccessDoc | null>>();
+    return (type, orgId, id) => {
+      const k = `${type}:${id}`;
+      if (!memo.has(k)) memo.set(k, stateOf(type, orgId, id));
+      return memo.get(k)!;
+    };
+  }
+
+  async function check(orgId: string, req: CheckRequest, readState: StateReader = stateOf): Promise<CheckResult> {
+    const s = req.subject;
+    if ('apiKey' in s || 'apiKeyId' in s) {
+      const key = 'apiKey' in s ? await rbac.findApiKeyBySecret(s.apiKey) : await rbac.findApiKey(orgId, s.apiKeyId);
+      // A key of another organization is indistinguishable from no key at all.
+      if (!key || key.orgId !== orgId) {
+        return denied({ type: 'apiKey', id: 'apiKeyId' in s ? s.apiKeyId : 'unknown' }, 'key_unknown');
+      }
+      const owner = await readState(key.ownerType, orgId, key.ownerId);
+      const d = decideForKey(
+        { projectId: key.projectId, permissions: key.permissions, revoked: key.revokedAt !== null && key.revokedAt !== undefined },
+        owner,
+        req.permission,
+        req.projectId,
+      );
+      touchKey(key);
+      return { ...d, subject: { type: 'apiKey', id: key._id }, stateVersion: owner?.version ?? null, changeId: owner?.changeId ?? null };
+    }
+    let type: 'user' | 'serviceAccount';
+    let id: string | null;
+    if ('serviceAccountId' in s) {
+      type = 'serviceAccount';
+      id = s.serviceAccountId;
+    } else {
+      type = 'user';
+      id = 'userId' in s ? s.userId : await resolveUserName(orgId, s.userName);
+    }
+    if (!id) return denied({ type, id: 'userName' in s ? s.userName : 'unknown' }, 'unknown_subject');
+    const state = await readState(type, orgId, id);
+    if (!state) return denied({ type, id }, 'unknown_subject');
+    const d = decide(state, req.permission, req.projectId);
+    return { ...d, subject: { type, id }, stateVersion: state.version, changeId: state.changeId ?? null };
+  }
+
+  function denied(subject: CheckResult['subject'], reason: string): CheckResult {
+    return { allowed: false, reason, grants: [], subject, stateVersion: null, changeId: null };
+  }
+
+  function touchKey(key: ApiKeyDoc) {
+    const now = Date.now();
+    const last = Math.max(lastUsedWritten.get(key._id) ?? 0, key.lastUsedAt ? new Date(key.lastUsedAt).getTime() : 0);
+    if (now - last < LAST_USED_RESOLUTION_MS) return;
+    lastUsedWritten.set(key._id, now);
+    rbac.markApiKeyUsed(key._id, new Date(now)).catch((err) => deps.log.warn({ err: (err as Error).message }, 'could not record key use'));
+  }
+
+  /** Effective permissions of a user or service account, in one project or across the organization. */
+  async function effective(orgId: string, type: 'user' | 'serviceAccount', id: string, projectId?: string) {
+    const state = await stateOf(type, orgId, id);
+    if (!state) throw new NotFound(`${type === 'user' ? 'user' : 'service account'} ${id}`);
+    const projects = projectId ? state.projects.filter((p) => p.projectId === projectId) : state.projects;
+    return {
+      subject: { type, id },
+      isActive: state.isActive,
+      stateVersion: state.version,
+      changeId: state.changeId ?? null,
+      computedAt: state.computedAt,
+      organization: state.org,
+      projects,
+    };
+  }
+
+  async function checkBatch(orgId: string, reqs: CheckRequest[]): Promise<CheckResult[]> {
+    if (reqs.length > 1000) throw new InvalidRequest('at most 1,000 checks per batch', 'tooMany');
+    // Checks of the same subject share one read of its access document.
+    const readState = memoizedStates();
+    return Promise.all(reqs.map((r) => check(orgId, r, readState)));
+  }
+
+  return { recomputeUser, recomputeServiceAccount, revokeUserNow, check, checkBatch, effective };
+}

@@ -1,0 +1,34 @@
+import type { AuditLog } from '../audit/audit.service';
+import type { AccessService } from './access.service';
+import type { RbacStore } from './rbac.service';
+
+export type ReconcileService = ReturnType<typeof createReconcileService>;
+
+/**
+ * What a worker does for one principal: recompute its access from current state and store it; for a
+ * user who is no longer active (or no longer exists), also revoke every API key it owns. Revoked keys
+ * stay revoked on reactivation: a key is a secret that may have left with the person.
+ */
+export function createReconcileService(deps: { access: AccessService; rbac: RbacStore; audit: AuditLog }) {
+  async function reconcileUser(orgId: string, userId: string, changeId: string): Promise<void> {
+    const doc = await deps.access.recomputeUser(orgId, userId, changeId);
+    if (doc.isActive) return;
+    const revoked = await deps.rbac.revokeKeysOf(orgId, 'user', userId, 'owner deprovisioned');
+    if (revoked > 0) {
+      await deps.audit.record({
+        orgId,
+        actor: { type: 'system', id: 'propagation' },
+        action: 'user.api_keys_revoked',
+        target: { type: 'user', id: userId },
+        summary: { revokedKeys: revoked, reason: 'owner deprovisioned' },
+        changeId,
+      });
+    }
+  }
+
+  async function reconcileServiceAccount(orgId: string, serviceAccountId: string, changeId: string): Promise<void> {
+    await deps.access.recomputeServiceAccount(orgId, serviceAccountId, changeId);
+  }
+
+  return { reconcileUser, reconcileServiceAccount };
+}
