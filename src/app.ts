@@ -3,6 +3,7 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Container } from './container';
 import { scimRouter } from './scim/router';
+import { adminRouter } from './admin/router';
 import { createUserOperations } from './scim/user-operations';
 import { createGroupOperations } from './scim/group-operations';
 import { createDirectoryRateLimiter } from './scim/rate-limit';
@@ -67,6 +68,30 @@ export function buildApp(c: Container) {
         burst: c.config.SCIM_RATE_LIMIT_BURST,
       }),
       baseUrlOf,
+      onChanges: (orgId, changeIds) => c.pipeline.notify(orgId, changeIds),
+      onAudit: (ctx, event, changeId) =>
+        void c.audit.record({
+          orgId: ctx.orgId,
+          actor: { type: 'directoryToken', id: ctx.directoryId },
+          ...event,
+          ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+          ...(changeId ? { changeId } : {}),
+        }),
+      log: c.log,
+    }),
+  );
+
+  app.use(
+    '/api/v1',
+    adminRouter({
+      tenancy: c.tenancy,
+      rbac: c.rbac,
+      admin: c.rbacAdmin,
+      access: c.access,
+      audit: c.audit,
+      tracking: c.tracking,
+      pipeline: c.pipeline,
+      scimBaseUrlOf: baseUrlOf,
       log: c.log,
     }),
   );

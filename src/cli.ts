@@ -10,7 +10,9 @@ const USAGE = `usage:
   scim-sync directory list --org <slug> [--json]
   scim-sync token rotate --org <slug> --directory <id|name> [--json]      (new token; old ones keep working)
   scim-sync token revoke --org <slug> --directory <id|name> (--token <tokenId> | --all-but-newest) [--json]
-  scim-sync token list --org <slug> --directory <id|name> [--json]`;
+  scim-sync token list --org <slug> --directory <id|name> [--json]
+  scim-sync admin-key create --org <slug> [--name <name>] [--role preset:org-owner|<role id>] [--json]
+  scim-sync admin-key revoke --org <slug> --key <id> [--json]`;
 
 type Flags = Record<string, string | true>;
 
@@ -105,6 +107,21 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
             { tokens },
           );
         }
+        return 0;
+      }
+      case 'admin-key create': {
+        const { org } = await c.tenancy.ensureOrganization(required(flags, 'org'));
+        const roleId = typeof flags.role === 'string' ? flags.role : 'preset:org-owner';
+        const { key, secret } = await c.rbac.createAdminKey(org._id, typeof flags.name === 'string' ? flags.name : 'cli', roleId);
+        await c.audit.record({ orgId: org._id, actor: { type: 'system', id: 'cli' }, action: 'admin_key.created', target: { type: 'adminKey', id: key._id, display: key.name }, summary: { roleId } });
+        print(`admin key ${key._id} for ${org.slug} (shown once): ${secret}`, { organization: { id: org._id, slug: org.slug }, adminKeyId: key._id, adminKey: secret, roleId });
+        return 0;
+      }
+      case 'admin-key revoke': {
+        const org = await c.tenancy.findOrganization(required(flags, 'org'));
+        await c.rbac.revokeAdminKey(org._id, required(flags, 'key'));
+        await c.audit.record({ orgId: org._id, actor: { type: 'system', id: 'cli' }, action: 'admin_key.revoked', target: { type: 'adminKey', id: String(flags.key) }, summary: {} });
+        print(`revoked admin key ${String(flags.key)}`, { revoked: flags.key });
         return 0;
       }
       default:

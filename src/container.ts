@@ -17,6 +17,8 @@ import { createAccessService, type AccessService } from './rbac/access.service';
 import { rbacModels, type RbacModels } from './rbac/rbac.models';
 import { createRbacStore, type RbacStore } from './rbac/rbac.service';
 import { createReconcileService } from './rbac/reconcile.service';
+import { createRbacAdminService, type RbacAdminService } from './rbac/rbac-admin.service';
+import { createChangeTracking, type ChangeTracking } from './propagation/tracking';
 import { auditModel, createAuditLog, type AuditLog } from './audit/audit.service';
 import { createPrincipalQueries, type PrincipalQueries } from './directory/principal.queries';
 import type { ChangeDoc } from './propagation/change.model';
@@ -37,6 +39,8 @@ export interface Container {
   access: AccessService;
   audit: AuditLog;
   pipeline: Pipeline;
+  rbacAdmin: RbacAdminService;
+  tracking: ChangeTracking;
   tenancy: TenancyService;
   users: UserService;
   groups: GroupService;
@@ -79,6 +83,8 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
       reconcileServiceAccount: reconcile.reconcileServiceAccount,
     },
   });
+  const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
+  const tracking = createChangeTracking({ changes: changeDocs });
   const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow });
   const groups = createGroupService({ ...models, changes, ids, log });
 
@@ -110,6 +116,8 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     access,
     audit,
     pipeline,
+    rbacAdmin,
+    tracking,
     tenancy,
     users,
     groups,

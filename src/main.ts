@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { buildApp } from './app';
+import { startWorkers } from '../workers/run';
 
 /** The API process: config, connections, listening, graceful shutdown. */
 async function main() {
@@ -21,6 +22,8 @@ async function main() {
     c.log.info({ port: config.PORT, host: config.HOST, scimBaseUrl: c.scimBaseUrl }, 'scim-sync listening');
   });
   server.keepAliveTimeout = 65_000;
+  // One-command mode runs the workers in this process; production runs `npm run worker` replicas instead.
+  const stopWorkers = config.IN_PROCESS_WORKERS ? startWorkers(c) : null;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -28,6 +31,7 @@ async function main() {
     stopping = true;
     c.log.info({ signal }, 'shutting down');
     server.close();
+    await stopWorkers?.().catch(() => undefined);
     await c.close().catch(() => undefined);
     process.exit(0);
   };

@@ -21,7 +21,7 @@ export function startPropagationWorker(deps: {
         }
         case 'apply-change-slice': {
           const data = job.data as JobPayloads['apply-change-slice'];
-          await deps.applier.applySlice(data.changeId, data.orgId, data.userIds);
+          await deps.applier.applySlice(data.changeId, data.orgId, data.userIds, data.gen ?? 1);
           return 'applied';
         }
         default:

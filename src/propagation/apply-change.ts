@@ -14,7 +14,7 @@ export interface ChangeApplierDeps {
   /** Level-triggered: recompute from current state; running it twice or late converges. */
   reconcileUser: (orgId: string, userId: string, changeId: string) => Promise<void>;
   reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
-  enqueueSlices: (changeId: string, orgId: string, slices: string[][]) => Promise<void>;
+  enqueueSlices: (changeId: string, orgId: string, slices: string[][], gen: number) => Promise<void>;
   onApplied?: (change: ChangeDoc, lagMs: number) => void;
   log: Logger;
 }
@@ -46,8 +46,10 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     if (all.length > SLICE_SIZE) {
       const slices: string[][] = [];
       for (let i = 0; i < all.length; i += SLICE_SIZE) slices.push(all.slice(i, i + SLICE_SIZE));
-      await changes.updateOne({ _id: changeId }, { $set: { slicesTotal: slices.length, slicesDone: 0 } });
-      await deps.enqueueSlices(changeId, change.orgId, slices);
+      // A re-run (sweeper, after slices were lost) starts a new generation; late slices of the old one no longer count.
+      const gen = (change.sliceGen ?? 0) + 1;
+      await changes.updateOne({ _id: changeId }, { $set: { slicesTotal: slices.length, slicesDone: 0, sliceGen: gen, progressAt: new Date() } });
+      await deps.enqueueSlices(changeId, change.orgId, slices, gen);
       return 'fanned-out';
     }
     for (const id of all) await deps.reconcileUser(change.orgId, id, changeId);
@@ -55,11 +57,11 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     return 'applied';
   }
 
-  async function applySlice(changeId: string, orgId: string, userIds: string[]): Promise<void> {
+  async function applySlice(changeId: string, orgId: string, userIds: string[], gen = 1): Promise<void> {
     for (const id of userIds) await deps.reconcileUser(orgId, id, changeId);
     const after = await changes
-      .findOneAndUpdate({ _id: changeId }, { $inc: { slicesDone: 1 } }, { returnDocument: 'after' })
-      .lean<ChangeDoc & { slicesDone?: number; slicesTotal?: number }>();
+      .findOneAndUpdate({ _id: changeId, sliceGen: gen }, { $inc: { slicesDone: 1 }, $set: { progressAt: new Date() } }, { returnDocument: 'after' })
+      .lean<ChangeDoc>();
     if (after && (after.slicesDone ?? 0) >= (after.slicesTotal ?? 0)) await markApplied(after);
   }
 

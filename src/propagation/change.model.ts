@@ -39,6 +39,13 @@ export interface ChangeDoc {
   attempts: number;
   error: string | null;
   requestId?: string;
+  /** Fan-out: how many slices the change was split into, and how many are done. */
+  slicesTotal?: number;
+  slicesDone?: number;
+  /** Each fan-out attempt gets a generation; only its own slices count towards completion. */
+  sliceGen?: number;
+  /** Last progress of a fan-out; the sweeper leaves a fan-out alone while it progresses. */
+  progressAt?: Date | null;
 }
 
 export function changeModel(conn: Connection): Model<ChangeDoc> {
@@ -59,10 +66,15 @@ export function changeModel(conn: Connection): Model<ChangeDoc> {
       attempts: Number,
       error: String,
       requestId: String,
+      slicesTotal: Number,
+      slicesDone: Number,
+      sliceGen: Number,
+      progressAt: Date,
     },
     { versionKey: false, _id: false },
   );
   schema.index({ status: 1, acceptedAt: 1 });
   schema.index({ orgId: 1, acceptedAt: -1 });
+  schema.index({ orgId: 1, status: 1 });
   return conn.model('Change', schema as Schema, 'changes') as unknown as Model<ChangeDoc>;
 }

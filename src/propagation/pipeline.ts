@@ -27,7 +27,7 @@ export function createPipeline(deps: {
     enqueueSlices: queue.enqueueSlices,
     log: deps.log,
   });
-  const sweeper = createSweeper({ changes: deps.changes, enqueue: queue.enqueueChanges, graceMs: deps.sweepGraceMs, log: deps.log });
+  const sweeper = createSweeper({ changes: deps.changes, enqueue: queue.requeue, graceMs: deps.sweepGraceMs, log: deps.log });
 
   function notify(orgId: string, changeIds: string[]): void {
     queue.notify(changeIds.map((id) => ({ id, orgId })));

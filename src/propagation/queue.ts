@@ -40,19 +40,31 @@ export function createPropagationQueue(deps: { redisUrl: string; prefix: string;
     );
   }
 
-  async function enqueueSlices(changeId: string, orgId: string, slices: string[][]): Promise<void> {
+  async function enqueueSlices(changeId: string, orgId: string, slices: string[][], gen: number): Promise<void> {
     await queue.addBulk(
       slices.map((userIds, i) => ({
         name: 'apply-change-slice',
-        data: { changeId, orgId, userIds },
-        opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-slice-${i}` },
+        data: { changeId, orgId, userIds, gen },
+        opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-g${gen}-slice-${i}` },
       })),
     );
+  }
+
+  /**
+   * Queues changes again (sweeper, re-drive). A finished job keeps its id for a while and BullMQ
+   * ignores a new job with the same id, so a finished job of a still-pending change is removed first.
+   */
+  async function requeue(changes: Array<{ id: string; orgId: string }>): Promise<void> {
+    for (const c of changes) {
+      const job = await queue.getJob(changeJobId(c.id));
+      if (job && ((await job.isCompleted()) || (await job.isFailed()))) await job.remove().catch(() => undefined);
+    }
+    await enqueueChanges(changes);
   }
 
   async function depth(): Promise<Record<string, number>> {
     return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
   }
 
-  return { queue, enqueueChanges, notify, enqueueSlices, depth, close: () => queue.close() };
+  return { queue, enqueueChanges, requeue, notify, enqueueSlices, depth, close: () => queue.close() };
 }

@@ -8,6 +8,9 @@ import type { ChangeDoc } from './change.model';
  * harmless: MongoDB is the source of truth for what must still be applied. Queue job ids are the
  * change ids, so re-queuing a change that is still queued adds nothing.
  */
+/** A fan-out with no finished slice for this long is started again. */
+const FANOUT_STALL_MS = 60_000;
+
 export function createSweeper(deps: {
   changes: Model<ChangeDoc>;
   enqueue: (changes: Array<{ id: string; orgId: string }>) => Promise<void>;
@@ -16,7 +19,15 @@ export function createSweeper(deps: {
 }) {
   async function sweepOnce(now = Date.now()): Promise<number> {
     const stale = await deps.changes
-      .find({ status: 'pending', acceptedAt: { $lt: new Date(now - deps.graceMs) } }, { orgId: 1 })
+      .find(
+        {
+          status: 'pending',
+          acceptedAt: { $lt: new Date(now - deps.graceMs) },
+          // A fan-out whose slices still make progress is left alone.
+          $or: [{ progressAt: null }, { progressAt: { $lt: new Date(now - FANOUT_STALL_MS) } }],
+        },
+        { orgId: 1 },
+      )
       .sort({ acceptedAt: 1 })
       .limit(5000)
       .lean<Array<{ _id: string; orgId: string }>>();

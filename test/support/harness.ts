@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
 import { buildApp } from '../../src/app';
+import { startWorkers } from '../../workers/run';
 import type { Provider } from '../../src/directory/models';
 
 export const SCIM = 'application/scim+json';
@@ -28,10 +29,25 @@ export interface Harness {
   directory(provider?: Provider, orgSlug?: string): Promise<TestDirectory>;
   /** supertest bound to the app with the directory's bearer token. */
   as(dir: TestDirectory): ScimClient;
+  /** An admin key of the organization (org owner unless another role is given), and a client for /api/v1 with it. */
+  adminKey(orgId: string, roleId?: string): Promise<{ secret: string; keyId: string; api: AdminClient }>;
+  /** Starts in-process propagation workers (and the sweeper) for this harness; stopped by close(). */
+  startWorkers(opts?: { sweepIntervalMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
 export type ScimClient = ReturnType<typeof clientFor>;
+export type AdminClient = ReturnType<typeof adminClientFor>;
+
+function adminClientFor(app: Express, secret: string) {
+  const auth = (r: request.Test) => r.set('Authorization', `Bearer ${secret}`);
+  return {
+    get: (path: string) => auth(request(app).get(`/api/v1${path}`)),
+    delete: (path: string) => auth(request(app).delete(`/api/v1${path}`)),
+    post: (path: string, body?: unknown) => auth(request(app).post(`/api/v1${path}`)).send(body as object),
+    patch: (path: string, body?: unknown) => auth(request(app).patch(`/api/v1${path}`)).send(body as object),
+  };
+}
 
 function clientFor(app: Express, token: string) {
   const auth = (r: request.Test) => r.set('Authorization', `Bearer ${token}`);
@@ -65,6 +81,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   await c.ensureIndexes();
   const app = buildApp(c) as unknown as Express;
   let n = 0;
+  let stopWorkers: (() => Promise<void>) | undefined;
   return {
     c,
     app,
@@ -76,7 +93,15 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       return { orgId: org._id, directoryId: directory._id, token: token.token, provider };
     },
     as: (dir) => clientFor(app, dir.token),
+    async adminKey(orgId: string, roleId = 'preset:org-owner') {
+      const { key, secret } = await c.rbac.createAdminKey(orgId, `test-${roleId}`, roleId);
+      return { secret, keyId: key._id, api: adminClientFor(app, secret) };
+    },
+    async startWorkers(opts = {}) {
+      stopWorkers = startWorkers(c, { sweepIntervalMs: opts.sweepIntervalMs });
+    },
     async close() {
+      await stopWorkers?.();
       await c.mongo.db!.dropDatabase().catch(() => undefined);
       await c.close();
     },

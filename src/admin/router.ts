@@ -1,0 +1,306 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AuditLog } from '../audit/audit.service';
+import type { TenancyService } from '../directory/tenancy.service';
+import type { Pipeline } from '../propagation/pipeline';
+import { publicChange, type ChangeTracking } from '../propagation/tracking';
+import type { AccessService } from '../rbac/access.service';
+import { PERMISSIONS } from '../rbac/catalog';
+import { PRESET_ROLES } from '../rbac/preset-roles';
+import type { RbacAdminService, AdminContext } from '../rbac/rbac-admin.service';
+import type { RbacStore } from '../rbac/rbac.service';
+import { Forbidden, NotFound, Unauthorized } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import * as input from './inputs';
+import { problemHandler } from './problem';
+import { presentApiKey, presentBinding, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
+
+export interface AdminRouterDeps {
+  tenancy: TenancyService;
+  rbac: RbacStore;
+  admin: RbacAdminService;
+  access: AccessService;
+  audit: AuditLog;
+  tracking: ChangeTracking;
+  pipeline: Pipeline;
+  scimBaseUrlOf: (req: Request) => string;
+  log: Logger;
+}
+
+interface AdminPrincipal {
+  orgId: string;
+  keyId: string;
+  keyName: string;
+  permissions: Set<string>;
+}
+
+type Locals = { admin: AdminPrincipal };
+type Handler = (req: Request, res: Response<unknown, Locals>) => Promise<unknown>;
+
+/** Long-polls on a change wait at most this long, so no request outlives a proxy's timeout. */
+const MAX_WAIT_MS = 30_000;
+
+/**
+ * The admin API under /api/v1: JSON in, JSON or RFC 9457 problems out. Authenticated by admin keys
+ * and authorized by our own permission catalog: the key's role must hold the route's permission.
+ */
+export function adminRouter(deps: AdminRouterDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: '1mb', type: () => true }));
+
+  router.use(async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!m) throw new Unauthorized('an admin key is required (Authorization: Bearer <admin key>)');
+    const key = await deps.rbac.findAdminKeyBySecret(m[1]);
+    if (!key || key.revokedAt) throw new Unauthorized('the admin key is not valid');
+    res.locals.admin = { orgId: key.orgId, keyId: key._id, keyName: key.name, permissions: await permissionsOfRole(key.orgId, key.roleId) };
+    next();
+  });
+
+  async function permissionsOfRole(orgId: string, roleId: string): Promise<Set<string>> {
+    const preset = PRESET_ROLES.find((r) => r.id === roleId);
+    if (preset) return new Set(preset.permissions);
+    const role = await deps.rbac.findRole(orgId, roleId);
+    if (!role) return new Set();
+    const out = new Set(role.permissions);
+    for (const id of role.policyIds ?? []) for (const p of (await deps.rbac.findPolicy(orgId, id))?.permissions ?? []) out.add(p);
+    return out;
+  }
+
+  /** Runs a handler once the key is known to belong to the path's organization and to hold `permission`. */
+  function route(permission: string | null, handler: Handler) {
+    return async (req: Request, res: Response<unknown, Locals>) => {
+      const admin = res.locals.admin;
+      if (req.params.org !== undefined) {
+        const org = String(req.params.org);
+        // Another organization's id or slug gets the same answer as a missing one: nothing leaks.
+        if (org !== admin.orgId) {
+          const found = await deps.tenancy.findOrganization(org).catch(() => null);
+          if (!found || found._id !== admin.orgId) throw new Forbidden('this admin key cannot act on that organization');
+        }
+      }
+      if (permission && !admin.permissions.has(permission)) throw new Forbidden(`this admin key lacks ${permission}`);
+      const out = await handler(req, res);
+      if (!res.headersSent) res.json(out);
+    };
+  }
+
+  const ctxOf = (req: Request, res: Response<unknown, Locals>): AdminContext => ({
+    orgId: res.locals.admin.orgId,
+    actor: { type: 'adminKey', id: res.locals.admin.keyId, name: res.locals.admin.keyName },
+    requestId: String(req.id ?? ''),
+  });
+  const orgOf = (res: Response<unknown, Locals>) => res.locals.admin.orgId;
+  const created = (res: Response, changeIds: string[] = []) => {
+    res.status(201);
+    if (changeIds.length) res.set('X-Change-Id', changeIds[0]);
+  };
+  const changed = (res: Response, changeIds: string[]) => {
+    if (changeIds.length) res.set('X-Change-Id', changeIds[0]);
+  };
+  const p = (req: Request, name: string) => String(req.params[name]);
+
+  // --- catalog ----------------------------------------------------------------------------------
+  router.get('/permissions', route(null, async () => ({ permissions: PERMISSIONS })));
+  router.get('/preset-roles', route(null, async () => ({ roles: PRESET_ROLES })));
+
+  // --- organization -----------------------------------------------------------------------------
+  router.get('/orgs/:org', route(null, async (_req, res) => {
+    const org = await deps.tenancy.findOrganization(orgOf(res));
+    return { id: org._id, slug: org.slug, name: org.name, createdAt: org.createdAt };
+  }));
+
+  // --- projects ---------------------------------------------------------------------------------
+  router.post('/orgs/:org/projects', route('api.project_administration.write', async (req, res) => {
+    const body = input.projectCreate.parse(req.body);
+    const w = await deps.admin.createProject(ctxOf(req, res), body.name);
+    created(res, w.changeIds);
+    return presentProject(w.result);
+  }));
+  router.get('/orgs/:org/projects', route('api.project_administration.read', async (req, res) => ({
+    projects: (await deps.rbac.listProjects(orgOf(res), req.query.includeArchived === 'true')).map(presentProject),
+  })));
+  router.get('/orgs/:org/projects/:id', route('api.project_administration.read', async (req, res) =>
+    presentProject(await deps.rbac.getProject(orgOf(res), p(req, 'id')))));
+  router.patch('/orgs/:org/projects/:id', route('api.project_administration.write', async (req, res) => {
+    const w = await deps.admin.updateProject(ctxOf(req, res), p(req, 'id'), input.projectUpdate.parse(req.body));
+    changed(res, w.changeIds);
+    return presentProject(w.result);
+  }));
+
+  // --- policies ---------------------------------------------------------------------------------
+  router.post('/orgs/:org/policies', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.createPolicy(ctxOf(req, res), input.policyCreate.parse(req.body));
+    created(res);
+    return presentPolicy(w.result);
+  }));
+  router.get('/orgs/:org/policies', route('api.role.read', async (_req, res) => ({
+    policies: (await deps.rbac.listPolicies(orgOf(res))).map(presentPolicy),
+  })));
+  router.get('/orgs/:org/policies/:id', route('api.role.read', async (req, res) => presentPolicy(await deps.rbac.getPolicy(orgOf(res), p(req, 'id')))));
+  router.patch('/orgs/:org/policies/:id', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.updatePolicy(ctxOf(req, res), p(req, 'id'), input.policyUpdate.parse(req.body));
+    changed(res, w.changeIds);
+    return presentPolicy(w.result);
+  }));
+  router.delete('/orgs/:org/policies/:id', route('api.role.write', async (req, res) => {
+    await deps.admin.deletePolicy(ctxOf(req, res), p(req, 'id'));
+    res.status(204).end();
+  }));
+
+  // --- roles ------------------------------------------------------------------------------------
+  router.post('/orgs/:org/roles', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.createRole(ctxOf(req, res), input.roleCreate.parse(req.body));
+    created(res);
+    return presentRole(w.result);
+  }));
+  router.get('/orgs/:org/roles', route('api.role.read', async (_req, res) => ({
+    roles: [...PRESET_ROLES.map((r) => ({ ...r, preset: true })), ...(await deps.rbac.listRoles(orgOf(res))).map(presentRole)],
+  })));
+  router.get('/orgs/:org/roles/:id', route('api.role.read', async (req, res) => {
+    const preset = PRESET_ROLES.find((r) => r.id === p(req, 'id'));
+    return preset ? { ...preset, preset: true } : presentRole(await deps.rbac.getRole(orgOf(res), p(req, 'id')));
+  }));
+  router.patch('/orgs/:org/roles/:id', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.updateRole(ctxOf(req, res), p(req, 'id'), input.roleUpdate.parse(req.body));
+    changed(res, w.changeIds);
+    return presentRole(w.result);
+  }));
+  router.delete('/orgs/:org/roles/:id', route('api.role.write', async (req, res) => {
+    await deps.admin.deleteRole(ctxOf(req, res), p(req, 'id'));
+    res.status(204).end();
+  }));
+
+  // --- bindings ---------------------------------------------------------------------------------
+  router.post('/orgs/:org/bindings', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.createBinding(ctxOf(req, res), input.bindingCreate.parse(req.body));
+    if (w.result.created) created(res, w.changeIds);
+    return presentBinding(w.result.binding);
+  }));
+  router.get('/orgs/:org/bindings', route('api.role.read', async (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    const principalType = ['user', 'group', 'serviceAccount'].includes(q.principalType ?? '') ? (q.principalType as 'user') : undefined;
+    const list = await deps.rbac.listBindings(orgOf(res), { principalType, principalId: q.principalId, roleId: q.roleId, projectId: q.projectId });
+    return { bindings: list.map(presentBinding) };
+  }));
+  router.get('/orgs/:org/bindings/:id', route('api.role.read', async (req, res) => presentBinding(await deps.rbac.getBinding(orgOf(res), p(req, 'id')))));
+  router.delete('/orgs/:org/bindings/:id', route('api.role.write', async (req, res) => {
+    const w = await deps.admin.deleteBinding(ctxOf(req, res), p(req, 'id'));
+    changed(res, w.changeIds);
+    res.status(204).end();
+  }));
+
+  // --- service accounts -------------------------------------------------------------------------
+  router.post('/orgs/:org/projects/:project/service-accounts', route('api.service_account.write', async (req, res) => {
+    const w = await deps.admin.createServiceAccount(ctxOf(req, res), p(req, 'project'), input.serviceAccountCreate.parse(req.body).name);
+    created(res);
+    return presentServiceAccount(w.result);
+  }));
+  router.get('/orgs/:org/projects/:project/service-accounts', route('api.service_account.read', async (req, res) => ({
+    serviceAccounts: (await deps.rbac.listServiceAccounts(orgOf(res), p(req, 'project'))).map(presentServiceAccount),
+  })));
+  router.delete('/orgs/:org/service-accounts/:id', route('api.service_account.write', async (req, res) => {
+    const w = await deps.admin.deleteServiceAccount(ctxOf(req, res), p(req, 'id'));
+    changed(res, w.changeIds);
+    res.status(204).end();
+  }));
+
+  // --- API keys ---------------------------------------------------------------------------------
+  router.post('/orgs/:org/api-keys', route('api.project_api_key.write', async (req, res) => {
+    const w = await deps.admin.createApiKey(ctxOf(req, res), input.apiKeyCreate.parse(req.body));
+    created(res);
+    // The secret is shown once, here; only its hash is stored.
+    return { ...presentApiKey(w.result.key), secret: w.result.secret };
+  }));
+  router.get('/orgs/:org/api-keys', route('api.project_api_key.read', async (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    return { apiKeys: (await deps.rbac.listApiKeys(orgOf(res), { projectId: q.projectId, ownerId: q.ownerId })).map(presentApiKey) };
+  }));
+  router.get('/orgs/:org/api-keys/:id', route('api.project_api_key.read', async (req, res) => presentApiKey(await deps.rbac.getApiKey(orgOf(res), p(req, 'id')))));
+  router.post('/orgs/:org/api-keys/:id/revoke', route('api.project_api_key.write', async (req, res) =>
+    presentApiKey((await deps.admin.revokeApiKey(ctxOf(req, res), p(req, 'id'))).result)));
+
+  // --- directories and SCIM tokens --------------------------------------------------------------
+  const presentDirectory = (d: { _id: string; name: string; provider: string; createdAt: Date }, req: Request) => ({
+    id: d._id,
+    name: d.name,
+    provider: d.provider,
+    scimBaseUrl: deps.scimBaseUrlOf(req),
+    createdAt: d.createdAt,
+  });
+  router.post('/orgs/:org/directories', route('api.organization_admin.write', async (req, res) => {
+    const body = input.directoryCreate.parse(req.body);
+    const { directory, token } = await deps.tenancy.createDirectory({ orgId: orgOf(res), name: body.name, provider: body.provider });
+    await deps.audit.record({ ...auditBase(req, res), action: 'directory.created', target: { type: 'directory', id: directory._id, display: directory.name }, summary: { after: { provider: body.provider } } });
+    created(res);
+    return { ...presentDirectory(directory, req), token: token.token, tokenId: token.tokenId };
+  }));
+  router.get('/orgs/:org/directories', route('api.organization_admin.read', async (req, res) => ({
+    directories: (await deps.tenancy.listDirectories(orgOf(res))).map((d) => presentDirectory(d, req)),
+  })));
+  router.post('/orgs/:org/directories/:id/tokens', route('api.organization_admin.write', async (req, res) => {
+    const dir = await deps.tenancy.getDirectory(p(req, 'id'), orgOf(res));
+    const token = await deps.tenancy.issueToken(dir._id);
+    await deps.audit.record({ ...auditBase(req, res), action: 'directory.token_issued', target: { type: 'directory', id: dir._id, display: dir.name }, summary: { tokenId: token.tokenId } });
+    created(res);
+    // Rotation overlap: older tokens keep working until revoked, so the IdP can be re-configured first.
+    return { tokenId: token.tokenId, token: token.token };
+  }));
+  router.get('/orgs/:org/directories/:id/tokens', route('api.organization_admin.read', async (req, res) => {
+    const dir = await deps.tenancy.getDirectory(p(req, 'id'), orgOf(res));
+    return { tokens: await deps.tenancy.listTokens(dir._id) };
+  }));
+  router.delete('/orgs/:org/directories/:id/tokens/:tokenId', route('api.organization_admin.write', async (req, res) => {
+    const dir = await deps.tenancy.getDirectory(p(req, 'id'), orgOf(res));
+    await deps.tenancy.revokeToken(dir._id, p(req, 'tokenId'));
+    await deps.audit.record({ ...auditBase(req, res), action: 'directory.token_revoked', target: { type: 'directory', id: dir._id, display: dir.name }, summary: { tokenId: p(req, 'tokenId') } });
+    res.status(204).end();
+  }));
+
+  const auditBase = (req: Request, res: Response<unknown, Locals>) => {
+    const c = ctxOf(req, res);
+    return { orgId: c.orgId, actor: c.actor, requestId: c.requestId };
+  };
+
+  // --- access checks (the hot path) ---------------------------------------------------------------
+  router.post('/access/check', route(null, async (req, res) => deps.access.check(orgOf(res), input.accessCheck.parse(req.body))));
+  router.post('/access/check-batch', route(null, async (req, res) => {
+    const body = input.accessCheckBatch.parse(req.body);
+    return { results: await deps.access.checkBatch(orgOf(res), body.checks) };
+  }));
+  router.get('/orgs/:org/users/:id/permissions', route(null, async (req, res) =>
+    deps.access.effective(orgOf(res), 'user', p(req, 'id'), typeof req.query.projectId === 'string' ? req.query.projectId : undefined)));
+  router.get('/orgs/:org/service-accounts/:id/permissions', route(null, async (req, res) =>
+    deps.access.effective(orgOf(res), 'serviceAccount', p(req, 'id'), typeof req.query.projectId === 'string' ? req.query.projectId : undefined)));
+
+  // --- audit ------------------------------------------------------------------------------------
+  router.get('/orgs/:org/audit', route('api.organization_admin.read', async (req, res) => {
+    const q = input.auditQuery.parse(req.query);
+    const page = await deps.audit.list(orgOf(res), q);
+    return { events: page.events.map(presentAuditEvent), nextCursor: page.nextCursor };
+  }));
+
+  // --- propagation ------------------------------------------------------------------------------
+  router.get('/changes/:id', route(null, async (req, res) => {
+    const wait = Math.min(MAX_WAIT_MS, Math.max(0, Number(req.query.wait ?? 0) || 0));
+    const c = wait > 0 ? await deps.tracking.waitFor(orgOf(res), p(req, 'id'), wait) : await deps.tracking.get(orgOf(res), p(req, 'id'));
+    return publicChange(c);
+  }));
+  router.post('/changes/:id/retry', route('api.organization_admin.write', async (req, res) => {
+    const c = await deps.tracking.redrive(orgOf(res), p(req, 'id'));
+    await deps.pipeline.queue.requeue([{ id: c._id, orgId: c.orgId }]);
+    return publicChange(c);
+  }));
+  router.get('/orgs/:org/propagation', route(null, async (_req, res) => ({
+    ...(await deps.tracking.stats(orgOf(res))),
+    queue: await deps.pipeline.queue.depth().catch(() => null),
+  })));
+  router.get('/orgs/:org/deprovisioning', route('api.organization_admin.read', async (req, res) => ({
+    users: await deps.tracking.deprovisioningReport(orgOf(res), Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100))),
+  })));
+
+  router.use((_req: Request) => {
+    throw new NotFound('route');
+  });
+  router.use(problemHandler(deps.log));
+  return router;
+}
