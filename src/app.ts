@@ -52,6 +52,20 @@ export function buildApp(c: Container) {
     ? () => c.scimBaseUrl
     : (req: Request) => `${req.protocol}://${req.get('host')}/scim/v2`;
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(c.metrics.registry.contentType).send(await c.metrics.registry.metrics());
+  });
+
+  // Routes are labelled by shape (`/Users/:id`), never by id, so the metric's cardinality stays bounded.
+  app.use('/scim/v2', (req, res, next) => {
+    res.on('finish', () => {
+      const [, resource = '', id] = req.path.split('/');
+      const route = `/${resource}${id ? (id.startsWith('.') ? `/${id}` : '/:id') : ''}`;
+      c.metrics.countScimRequest(req.method, route, res.statusCode);
+    });
+    next();
+  });
+
   app.use(
     '/scim/v2',
     scimRouter({

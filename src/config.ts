@@ -33,6 +33,8 @@ const schema = z.object({
   /** A change still pending this long after it was accepted is queued again by the sweeper. */
   SWEEP_GRACE_MS: intFromEnv(5000, 100),
   SWEEP_INTERVAL_MS: intFromEnv(2000, 100),
+  /** A job whose worker stops renewing its lock for this long (killed, frozen) is retried elsewhere. */
+  WORKER_LOCK_MS: intFromEnv(30_000, 500),
   /** Run the propagation workers inside the API process (the one-command local run). */
   IN_PROCESS_WORKERS: z
     .enum(['true', 'false', '1', '0'])

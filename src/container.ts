@@ -19,6 +19,7 @@ import { createRbacStore, type RbacStore } from './rbac/rbac.service';
 import { createReconcileService } from './rbac/reconcile.service';
 import { createRbacAdminService, type RbacAdminService } from './rbac/rbac-admin.service';
 import { createChangeTracking, type ChangeTracking } from './propagation/tracking';
+import { createMetrics, type Metrics } from './propagation/metrics';
 import { auditModel, createAuditLog, type AuditLog } from './audit/audit.service';
 import { createPrincipalQueries, type PrincipalQueries } from './directory/principal.queries';
 import type { ChangeDoc } from './propagation/change.model';
@@ -41,6 +42,7 @@ export interface Container {
   pipeline: Pipeline;
   rbacAdmin: RbacAdminService;
   tracking: ChangeTracking;
+  metrics: Metrics;
   tenancy: TenancyService;
   users: UserService;
   groups: GroupService;
@@ -72,6 +74,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const pipeline = createPipeline({
     changes: changeDocs,
     redisUrl: config.REDIS_URL,
+    redis,
     prefix: config.QUEUE_PREFIX,
     sweepGraceMs: config.SWEEP_GRACE_MS,
     log,
@@ -80,9 +83,12 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
       userIdsOfOrg: (orgId) => principals.userIdsOfOrg(orgId),
       serviceAccountIdsOfOrg: async (orgId) => (await rbac.listServiceAccounts(orgId)).map((s) => s._id),
       reconcileUser: reconcile.reconcileUser,
+      reconcileUsers: reconcile.reconcileUsers,
       reconcileServiceAccount: reconcile.reconcileServiceAccount,
+      onApplied: (change, lagMs) => metrics.observeLag(change.kind, lagMs),
     },
   });
+  const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth() });
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
   const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow });
@@ -118,6 +124,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     pipeline,
     rbacAdmin,
     tracking,
+    metrics,
     tenancy,
     users,
     groups,

@@ -8,7 +8,9 @@ export function startPropagationWorker(deps: {
   redisUrl: string;
   prefix: string;
   concurrency: number;
+  lockMs: number;
   applier: ChangeApplier;
+  onProcessed?: (outcome: 'completed' | 'failed', jobName: string) => void;
   log: Logger;
 }): Worker {
   const worker = new Worker(
@@ -34,13 +36,15 @@ export function startPropagationWorker(deps: {
       prefix: deps.prefix,
       concurrency: deps.concurrency,
       // A worker killed mid-job leaves its lock to expire; the job is then retried by another worker.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: deps.lockMs,
+      stalledInterval: Math.max(250, Math.floor(deps.lockMs / 2)),
       maxStalledCount: 3,
     },
   );
+  worker.on('completed', (job) => deps.onProcessed?.('completed', job.name));
   worker.on('failed', (job, err) => {
     if (!job) return;
+    deps.onProcessed?.('failed', job.name);
     const log = deps.log.child({ jobId: job.id, jobName: job.name });
     const final = job.attemptsMade >= (job.opts.attempts ?? 1);
     log[final ? 'error' : 'warn']({ err: err.message, attempt: job.attemptsMade }, 'propagation job failed');

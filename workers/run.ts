@@ -10,6 +10,8 @@ export function startWorkers(c: Container, opts: { concurrency?: number; sweepIn
     redisUrl: c.config.REDIS_URL,
     prefix: c.config.QUEUE_PREFIX,
     concurrency: opts.concurrency ?? c.config.WORKER_CONCURRENCY,
+    lockMs: c.config.WORKER_LOCK_MS,
+    onProcessed: (outcome, job) => c.metrics.countJob(job, outcome),
     applier: c.pipeline.applier,
     log: c.log.child({ component: 'worker' }),
   });

@@ -13,6 +13,8 @@ export interface ChangeApplierDeps {
   serviceAccountIdsOfOrg?: (orgId: string) => Promise<string[]>;
   /** Level-triggered: recompute from current state; running it twice or late converges. */
   reconcileUser: (orgId: string, userId: string, changeId: string) => Promise<void>;
+  /** Many users at once, sharing the organization-wide reads (fan-out slices). */
+  reconcileUsers?: (orgId: string, userIds: string[], changeId: string) => Promise<void>;
   reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
   enqueueSlices: (changeId: string, orgId: string, slices: string[][], gen: number) => Promise<void>;
   onApplied?: (change: ChangeDoc, lagMs: number) => void;
@@ -52,17 +54,22 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
       await deps.enqueueSlices(changeId, change.orgId, slices, gen);
       return 'fanned-out';
     }
-    for (const id of all) await deps.reconcileUser(change.orgId, id, changeId);
+    await reconcileAll(change.orgId, all, changeId);
     await markApplied(change);
     return 'applied';
   }
 
   async function applySlice(changeId: string, orgId: string, userIds: string[], gen = 1): Promise<void> {
-    for (const id of userIds) await deps.reconcileUser(orgId, id, changeId);
+    await reconcileAll(orgId, userIds, changeId);
     const after = await changes
       .findOneAndUpdate({ _id: changeId, sliceGen: gen }, { $inc: { slicesDone: 1 }, $set: { progressAt: new Date() } }, { returnDocument: 'after' })
       .lean<ChangeDoc>();
     if (after && (after.slicesDone ?? 0) >= (after.slicesTotal ?? 0)) await markApplied(after);
+  }
+
+  async function reconcileAll(orgId: string, userIds: string[], changeId: string): Promise<void> {
+    if (userIds.length > 1 && deps.reconcileUsers) return deps.reconcileUsers(orgId, userIds, changeId);
+    for (const id of userIds) await deps.reconcileUser(orgId, id, changeId);
   }
 
   async function markApplied(change: ChangeDoc): Promise<void> {

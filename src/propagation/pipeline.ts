@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import { createChangeApplier, type ChangeApplierDeps } from './apply-change';
 import type { ChangeDoc } from './change.model';
@@ -15,12 +16,13 @@ export type Pipeline = ReturnType<typeof createPipeline>;
 export function createPipeline(deps: {
   changes: Model<ChangeDoc>;
   redisUrl: string;
+  redis: Redis;
   prefix: string;
   sweepGraceMs: number;
   log: Logger;
   applier: Omit<ChangeApplierDeps, 'changes' | 'enqueueSlices' | 'log'>;
 }) {
-  const queue = createPropagationQueue({ redisUrl: deps.redisUrl, prefix: deps.prefix, log: deps.log });
+  const queue = createPropagationQueue({ redisUrl: deps.redisUrl, redis: deps.redis, prefix: deps.prefix, log: deps.log });
   const applier = createChangeApplier({
     ...deps.applier,
     changes: deps.changes,

@@ -1,6 +1,10 @@
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import { changeJobId, PROPAGATION_QUEUE, type JobPayloads } from './jobs';
+
+const FAIR_WINDOW_S = 60;
+const MAX_PRIORITY = 2_097_152;
 
 export type PropagationQueue = ReturnType<typeof createPropagationQueue>;
 
@@ -15,22 +19,39 @@ const JOB_OPTIONS = {
  * Enqueueing never blocks or fails a SCIM write: changes are already durable in MongoDB, so a
  * slow or absent Redis only delays propagation until the sweeper re-queues what is pending.
  */
-export function createPropagationQueue(deps: { redisUrl: string; prefix: string; log: Logger }) {
+export function createPropagationQueue(deps: { redisUrl: string; redis: Redis; prefix: string; log: Logger }) {
   const queue = new Queue<JobPayloads[keyof JobPayloads]>(PROPAGATION_QUEUE, {
     connection: { url: deps.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 },
     prefix: deps.prefix,
   });
   queue.on('error', (err) => deps.log.debug({ err: err.message }, 'propagation queue error'));
 
+  /**
+   * Fairness between tenants: each organization's jobs get a priority that grows with how many it
+   * queued in the last FAIR_WINDOW_S seconds. A 100,000-user initial sync sinks behind the single
+   * change of a quiet tenant instead of starving it (BullMQ runs lower numbers first).
+   */
+  async function prioritiesFor(orgId: string, n: number): Promise<number[]> {
+    const client = deps.redis;
+    const key = `${deps.prefix}:fair:${orgId}`;
+    const [[, total]] = (await client.multi().incrby(key, n).expire(key, FAIR_WINDOW_S).exec()) as [[unknown, number]];
+    return Array.from({ length: n }, (_, i) => Math.min(MAX_PRIORITY, total - n + i + 1));
+  }
+
   async function enqueueChanges(changes: Array<{ id: string; orgId: string }>): Promise<void> {
     if (changes.length === 0) return;
-    await queue.addBulk(
-      changes.map((c) => ({
-        name: 'apply-change',
-        data: { changeId: c.id, orgId: c.orgId },
-        opts: { ...JOB_OPTIONS, jobId: changeJobId(c.id) },
-      })),
-    );
+    const byOrg = new Map<string, Array<{ id: string; orgId: string }>>();
+    for (const c of changes) byOrg.set(c.orgId, [...(byOrg.get(c.orgId) ?? []), c]);
+    for (const [orgId, list] of byOrg) {
+      const priorities = await prioritiesFor(orgId, list.length);
+      await queue.addBulk(
+        list.map((c, i) => ({
+          name: 'apply-change',
+          data: { changeId: c.id, orgId: c.orgId },
+          opts: { ...JOB_OPTIONS, jobId: changeJobId(c.id), priority: priorities[i] },
+        })),
+      );
+    }
   }
 
   /** Fire and forget, for request paths. */
@@ -41,11 +62,12 @@ export function createPropagationQueue(deps: { redisUrl: string; prefix: string;
   }
 
   async function enqueueSlices(changeId: string, orgId: string, slices: string[][], gen: number): Promise<void> {
+    const priorities = await prioritiesFor(orgId, slices.length);
     await queue.addBulk(
       slices.map((userIds, i) => ({
         name: 'apply-change-slice',
         data: { changeId, orgId, userIds, gen },
-        opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-g${gen}-slice-${i}` },
+        opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-g${gen}-slice-${i}`, priority: priorities[i] },
       })),
     );
   }

@@ -45,8 +45,9 @@ export function createAccessService(deps: {
   const { access, rbac, principals } = deps;
   const lastUsedWritten = new Map<string, number>();
 
-  async function inputsFor(orgId: string, principalIds: Array<{ type: 'user' | 'group' | 'serviceAccount'; id: string }>) {
-    const bindings = await rbac.bindingsForPrincipals(orgId, principalIds);
+  /** The evaluation inputs for some principals' bindings, or (null) for every binding of the organization. */
+  async function inputsFor(orgId: string, principalIds: Array<{ type: 'user' | 'group' | 'serviceAccount'; id: string }> | null) {
+    const bindings = principalIds ? await rbac.bindingsForPrincipals(orgId, principalIds) : await rbac.listBindings(orgId);
     const roleIds = [...new Set(bindings.map((b) => b.roleId).filter((id) => !id.startsWith('preset:')))];
     const roles: Record<string, RoleInput> = {};
     const policyIds = new Set<string>();
@@ -63,6 +64,38 @@ export function createAccessService(deps: {
     }
     const projects = (await rbac.listProjects(orgId, true)).map((p) => ({ id: p._id, archived: p.archivedAt !== null && p.archivedAt !== undefined }));
     return { bindings: bindings as unknown as BindingInput[], roles, policies, projects };
+  }
+
+  /**
+   * Many users of one organization at once (fan-out slices): the organization's bindings, roles,
+   * policies and projects are read once for the whole slice instead of once per user.
+   */
+  async function recomputeUsers(orgId: string, userIds: string[], changeId: string | null = null): Promise<AccessDoc[]> {
+    const orgWide = await inputsFor(orgId, null);
+    const out: AccessDoc[] = [];
+    await inParallel(userIds, async (userId) => {
+      const user = await principals.user(orgId, userId);
+      const groups = user ? await principals.groupsOfUser(userId) : [];
+      const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
+      const result = evaluateAccess({
+        principal: { type: 'user', id: userId, active: user?.active ?? false },
+        groups,
+        ...orgWide,
+        bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)),
+      });
+      out.push(
+        await store({
+          _id: accessDocId('user', userId),
+          orgId,
+          principalType: 'user',
+          principalId: userId,
+          ...(user ? { userNameKey: user.userNameKey } : {}),
+          ...result,
+          changeId,
+        }),
+      );
+    });
+    return out;
   }
 
   /** Level-triggered: reads current state only, so running it twice, late or out of order converges. */
@@ -223,5 +256,15 @@ export function createAccessService(deps: {
     return Promise.all(reqs.map((r) => check(orgId, r, readState)));
   }
 
-  return { recomputeUser, recomputeServiceAccount, revokeUserNow, check, checkBatch, effective };
+  return { recomputeUser, recomputeUsers, recomputeServiceAccount, revokeUserNow, check, checkBatch, effective };
+}
+
+const PARALLEL_RECOMPUTES = 8;
+
+async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_RECOMPUTES, items.length) }, worker));
 }

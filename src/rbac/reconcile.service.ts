@@ -11,8 +11,16 @@ export type ReconcileService = ReturnType<typeof createReconcileService>;
  */
 export function createReconcileService(deps: { access: AccessService; rbac: RbacStore; audit: AuditLog }) {
   async function reconcileUser(orgId: string, userId: string, changeId: string): Promise<void> {
-    const doc = await deps.access.recomputeUser(orgId, userId, changeId);
+    await afterRecompute(orgId, await deps.access.recomputeUser(orgId, userId, changeId), changeId);
+  }
+
+  async function reconcileUsers(orgId: string, userIds: string[], changeId: string): Promise<void> {
+    for (const doc of await deps.access.recomputeUsers(orgId, userIds, changeId)) await afterRecompute(orgId, doc, changeId);
+  }
+
+  async function afterRecompute(orgId: string, doc: { isActive: boolean; principalId: string }, changeId: string): Promise<void> {
     if (doc.isActive) return;
+    const userId = doc.principalId;
     const revoked = await deps.rbac.revokeKeysOf(orgId, 'user', userId, 'owner deprovisioned');
     if (revoked > 0) {
       await deps.audit.record({
@@ -30,5 +38,5 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
     await deps.access.recomputeServiceAccount(orgId, serviceAccountId, changeId);
   }
 
-  return { reconcileUser, reconcileServiceAccount };
+  return { reconcileUser, reconcileUsers, reconcileServiceAccount };
 }
