@@ -99,7 +99,9 @@ if command -v psql >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null;
   fi
   psql "$PG_URL" -q -v ON_ERROR_STOP=1 -v db="$DB" -f "$ROOT/scripts/ferretdb-postgres-indexes.sql" >/dev/null 2>&1 \
     || say "postgresql: could not install index twins (lookups will scan; tests still run)"
-  HANDLER_ARGS=(--handler=postgresql "--postgresql-url=$PG_URL")
+  # FerretDB's own pool to PostgreSQL: when it is exhausted while a DDL holds FerretDB's metadata lock,
+  # FerretDB v1 stops answering; a pool larger than all our clients' pools together avoids that.
+  HANDLER_ARGS=(--handler=postgresql "--postgresql-url=$PG_URL?pool_max_conns=80")
   BACKEND="postgresql ($DB)"
 else
   mkdir -p "$FDIR/sqlite"

@@ -29,7 +29,9 @@ const schema = z.object({
   /** How long a verified directory token stays cached in one process; revocation takes effect within it. */
   TOKEN_CACHE_MS: intFromEnv(5000),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('scim-sync'),
-  WORKER_CONCURRENCY: intFromEnv(8, 1),
+  WORKER_CONCURRENCY: intFromEnv(4, 1),
+  /** Connections to MongoDB per process. */
+  MONGO_POOL_SIZE: intFromEnv(20, 1),
   /** A change still pending this long after it was accepted is queued again by the sweeper. */
   SWEEP_GRACE_MS: intFromEnv(5000, 100),
   SWEEP_INTERVAL_MS: intFromEnv(2000, 100),

@@ -9,7 +9,7 @@ import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
 import { createUserService, type UserService } from './directory/user.service';
 import { createGroupService, type GroupService } from './directory/group.service';
-import { changeModel } from './propagation/change.model';
+import { changeModel, changeSliceModel } from './propagation/change.model';
 import { createChangeLog, type ChangeLog } from './propagation/change-log';
 import { createPipeline, type Pipeline } from './propagation/pipeline';
 import { accessModel } from './rbac/access.model';
@@ -54,13 +54,14 @@ export interface Container {
 /** Wires config, connections and services once, for the API process, the worker process and the tests. */
 export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger } = {}): Promise<Container> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGO_URL, opts.dbName);
+  const mongo = await connectMongo(config.MONGO_URL, opts.dbName, config.MONGO_POOL_SIZE);
   const mongoBackend = await detectBackend(mongo);
   const ids = createIdLookup(mongoBackend);
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const models = directoryModels(mongo);
   const changeDocs = changeModel(mongo);
+  const changeSlices = changeSliceModel(mongo);
   const changes = createChangeLog({ changes: changeDocs });
   const tenancy = createTenancyService({ ...models, tokenCacheMs: config.TOKEN_CACHE_MS });
   const rbacM = rbacModels(mongo);
@@ -73,6 +74,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const reconcile = createReconcileService({ access, rbac, audit });
   const pipeline = createPipeline({
     changes: changeDocs,
+    slices: changeSlices,
     redisUrl: config.REDIS_URL,
     redis,
     prefix: config.QUEUE_PREFIX,
@@ -95,7 +97,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const groups = createGroupService({ ...models, changes, ids, log });
 
   async function ensureIndexes() {
-    for (const model of [...Object.values(models), changeDocs, ...Object.values(rbacM), accessDocs, auditEvents] as Array<Model<unknown>>) {
+    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents] as Array<Model<unknown>>) {
       await model.createCollection().catch(() => undefined);
       await model.createIndexes();
     }

@@ -23,7 +23,7 @@ export function startPropagationWorker(deps: {
         }
         case 'apply-change-slice': {
           const data = job.data as JobPayloads['apply-change-slice'];
-          await deps.applier.applySlice(data.changeId, data.orgId, data.userIds, data.gen ?? 1);
+          await deps.applier.applySlice(data.changeId, data.orgId, data.userIds, data.gen ?? 1, data.index ?? 0);
           return 'applied';
         }
         default:

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { permissionById } from '../rbac/catalog';
 
 // Admin API input shapes. Unknown keys are rejected so a typo ("permisions") is an error, not a no-op.
 
@@ -6,6 +7,14 @@ const id = z.string().trim().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
 const description = z.string().max(2000);
 const permissionList = z.array(z.string().min(1).max(200)).max(500);
+/** Custom roles and policies: each permission must exist and be custom-role eligible, reported per item. */
+const rolePermissionList = permissionList.superRefine((ids, ctx) => {
+  ids.forEach((id, i) => {
+    const p = permissionById(id);
+    if (!p) ctx.addIssue({ code: 'custom', path: [i], message: `unknown permission ${id}` });
+    else if (!p.customRoleEligible) ctx.addIssue({ code: 'custom', path: [i], message: `${id} cannot be used in custom roles or policies` });
+  });
+});
 
 export const scopeInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('organization') }).strict(),
@@ -18,21 +27,21 @@ export const projectUpdate = z
   .strict()
   .refine((v) => v.name !== undefined || v.archived !== undefined, 'give name or archived');
 
-export const policyCreate = z.object({ name, description: description.optional(), permissions: permissionList }).strict();
-export const policyUpdate = z.object({ name: name.optional(), description: description.optional(), permissions: permissionList.optional() }).strict();
+export const policyCreate = z.object({ name, description: description.optional(), permissions: rolePermissionList }).strict();
+export const policyUpdate = z.object({ name: name.optional(), description: description.optional(), permissions: rolePermissionList.optional() }).strict();
 
 export const roleCreate = z
   .object({
     name,
     description: description.optional(),
     scope: scopeInput.default({ type: 'organization' }),
-    permissions: permissionList.default([]),
+    permissions: rolePermissionList.default([]),
     policyIds: z.array(id).max(100).default([]),
   })
   .strict()
   .refine((r) => r.permissions.length + r.policyIds.length > 0, 'a role needs permissions or policies');
 export const roleUpdate = z
-  .object({ name: name.optional(), description: description.optional(), permissions: permissionList.optional(), policyIds: z.array(id).max(100).optional() })
+  .object({ name: name.optional(), description: description.optional(), permissions: rolePermissionList.optional(), policyIds: z.array(id).max(100).optional() })
   .strict();
 
 export const principalInput = z.discriminatedUnion('type', [

@@ -180,6 +180,7 @@ export function directoryModels(conn: Connection): DirectoryModels {
   );
   membership.index({ groupId: 1, memberId: 1 }, { unique: true });
   membership.index({ memberId: 1 });
+  membership.index({ orgId: 1, memberType: 1 });
 
   const userTombstone = new Schema<UserTombstoneDoc>(
     { _id: String, orgId: String, directoryId: String, userName: String, externalId: String, deletedAt: Date },

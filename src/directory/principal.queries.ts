@@ -13,6 +13,12 @@ export interface UserForAccess {
   active: boolean;
 }
 
+export interface GroupIndex {
+  names: Map<string, string>;
+  /** Group id -> the groups it is a member of. */
+  parents: Map<string, string[]>;
+}
+
 export type PrincipalQueries = ReturnType<typeof createPrincipalQueries>;
 
 /** What the access layer needs to know about directory principals, without touching directory collections itself. */
@@ -57,6 +63,37 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return out;
   }
 
+  /**
+   * What a batch of recomputes of one organization shares: every group's name and which groups are
+   * members of which (nested groups), read once instead of once per user.
+   */
+  async function groupIndex(orgId: string): Promise<GroupIndex> {
+    const names = new Map<string, string>();
+    for (const g of await groups.find({ orgId }, { displayName: 1 }).lean<Array<{ _id: string; displayName: string }>>()) names.set(g._id, g.displayName);
+    const parents = new Map<string, string[]>();
+    for (const m of await memberships.find({ orgId, memberType: 'Group' }, { groupId: 1, memberId: 1 }).lean<MembershipDoc[]>()) {
+      parents.set(m.memberId, [...(parents.get(m.memberId) ?? []), m.groupId]);
+    }
+    return { names, parents };
+  }
+
+  /** The groups of a user, with nested groups resolved from a shared index: one read per user. */
+  async function groupsOfUserIndexed(index: GroupIndex, userId: string): Promise<Array<{ id: string; displayName: string }>> {
+    const direct = (await memberships.find({ memberId: userId }, { groupId: 1 }).lean<Array<{ groupId: string }>>()).map((r) => r.groupId);
+    const seen = new Set<string>();
+    let frontier = direct;
+    for (let depth = 0; depth < MAX_NESTING && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const g of frontier) {
+        if (seen.has(g)) continue;
+        seen.add(g);
+        next.push(...(index.parents.get(g) ?? []));
+      }
+      frontier = next;
+    }
+    return [...seen].filter((id) => index.names.has(id)).map((id) => ({ id, displayName: index.names.get(id)! }));
+  }
+
   /** Users reached by the groups, including through nested groups. */
   async function userIdsOfGroups(groupIds: string[]): Promise<string[]> {
     const usersFound = new Set<string>();
@@ -95,5 +132,5 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return rows.map((g) => ({ id: g._id, displayName: g.displayName, directoryId: g.directoryId }));
   }
 
-  return { user, usersByUserName, groupsOfUser, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
+  return { user, usersByUserName, groupsOfUser, groupIndex, groupsOfUserIndexed, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
 }

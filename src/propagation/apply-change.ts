@@ -1,12 +1,14 @@
 import type { Model } from 'mongoose';
 import type { Logger } from '../shared/logger';
-import type { ChangeDoc } from './change.model';
+import type { ChangeDoc, ChangeSliceDoc } from './change.model';
+import { isDuplicateKey } from '../shared/mongo';
 
 /** Principals are recomputed in slices of this size; larger changes fan out as separate jobs. */
 export const SLICE_SIZE = 500;
 
 export interface ChangeApplierDeps {
   changes: Model<ChangeDoc>;
+  slices: Model<ChangeSliceDoc>;
   /** Current user members of the groups (a binding on a group reaches all of them). */
   userIdsOfGroups: (orgId: string, groupIds: string[]) => Promise<string[]>;
   userIdsOfOrg: (orgId: string) => Promise<string[]>;
@@ -59,12 +61,18 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     return 'applied';
   }
 
-  async function applySlice(changeId: string, orgId: string, userIds: string[], gen = 1): Promise<void> {
+  async function applySlice(changeId: string, orgId: string, userIds: string[], gen = 1, index = 0): Promise<void> {
     await reconcileAll(orgId, userIds, changeId);
-    const after = await changes
-      .findOneAndUpdate({ _id: changeId, sliceGen: gen }, { $inc: { slicesDone: 1 }, $set: { progressAt: new Date() } }, { returnDocument: 'after' })
-      .lean<ChangeDoc>();
-    if (after && (after.slicesDone ?? 0) >= (after.slicesTotal ?? 0)) await markApplied(after);
+    try {
+      await deps.slices.collection.insertOne({ _id: `${changeId}|g${gen}|${index}`, changeId, gen, doneAt: new Date() } as never);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // a retried slice counts once
+    }
+    await changes.updateOne({ _id: changeId }, { $set: { progressAt: new Date() } });
+    const change = await changes.findOne({ _id: changeId }).lean<ChangeDoc>();
+    if (!change || change.status === 'applied' || change.sliceGen !== gen) return;
+    const done = await deps.slices.countDocuments({ changeId, gen });
+    if (done >= (change.slicesTotal ?? 0)) await markApplied(change);
   }
 
   async function reconcileAll(orgId: string, userIds: string[], changeId: string): Promise<void> {

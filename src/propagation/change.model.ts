@@ -78,3 +78,20 @@ export function changeModel(conn: Connection): Model<ChangeDoc> {
   schema.index({ orgId: 1, status: 1 });
   return conn.model('Change', schema as Schema, 'changes') as unknown as Model<ChangeDoc>;
 }
+
+/**
+ * One document per finished slice of a fan-out. Inserting a document is atomic on every
+ * MongoDB-wire server; a shared counter is not on FerretDB v1, which lost concurrent `$inc`s.
+ */
+export interface ChangeSliceDoc {
+  _id: string; // `${changeId}|g${gen}|${index}`
+  changeId: string;
+  gen: number;
+  doneAt: Date;
+}
+
+export function changeSliceModel(conn: Connection): Model<ChangeSliceDoc> {
+  const schema = new Schema<ChangeSliceDoc>({ _id: String, changeId: String, gen: Number, doneAt: Date }, { versionKey: false, _id: false });
+  schema.index({ changeId: 1, gen: 1 });
+  return conn.model('ChangeSlice', schema as Schema, 'change_slices') as unknown as Model<ChangeSliceDoc>;
+}

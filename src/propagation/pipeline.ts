@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import { createChangeApplier, type ChangeApplierDeps } from './apply-change';
-import type { ChangeDoc } from './change.model';
+import type { ChangeDoc, ChangeSliceDoc } from './change.model';
 import { createPropagationQueue } from './queue';
 import { createSweeper } from './sweeper';
 
@@ -15,17 +15,19 @@ export type Pipeline = ReturnType<typeof createPipeline>;
  */
 export function createPipeline(deps: {
   changes: Model<ChangeDoc>;
+  slices: Model<ChangeSliceDoc>;
   redisUrl: string;
   redis: Redis;
   prefix: string;
   sweepGraceMs: number;
   log: Logger;
-  applier: Omit<ChangeApplierDeps, 'changes' | 'enqueueSlices' | 'log'>;
+  applier: Omit<ChangeApplierDeps, 'changes' | 'slices' | 'enqueueSlices' | 'log'>;
 }) {
   const queue = createPropagationQueue({ redisUrl: deps.redisUrl, redis: deps.redis, prefix: deps.prefix, log: deps.log });
   const applier = createChangeApplier({
     ...deps.applier,
     changes: deps.changes,
+    slices: deps.slices,
     enqueueSlices: queue.enqueueSlices,
     log: deps.log,
   });

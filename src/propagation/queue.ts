@@ -66,7 +66,7 @@ export function createPropagationQueue(deps: { redisUrl: string; redis: Redis; p
     await queue.addBulk(
       slices.map((userIds, i) => ({
         name: 'apply-change-slice',
-        data: { changeId, orgId, userIds, gen },
+        data: { changeId, orgId, userIds, gen, index: i },
         opts: { ...JOB_OPTIONS, jobId: `${changeJobId(changeId)}-g${gen}-slice-${i}`, priority: priorities[i] },
       })),
     );

@@ -63,19 +63,29 @@ export function createAccessService(deps: {
       if (p) policies[id] = { id: p._id, permissions: p.permissions };
     }
     const projects = (await rbac.listProjects(orgId, true)).map((p) => ({ id: p._id, archived: p.archivedAt !== null && p.archivedAt !== undefined }));
-    return { bindings: bindings as unknown as BindingInput[], roles, policies, projects };
+    // Stored bindings carry `_id`; grants name their binding by `id`.
+    const bindingInputs: BindingInput[] = bindings.map((b) => ({
+      id: b._id,
+      principalType: b.principalType,
+      principalId: b.principalId,
+      ...(b.principalDisplay ? { principalDisplay: b.principalDisplay } : {}),
+      scope: b.scope,
+      roleId: b.roleId,
+    }));
+    return { bindings: bindingInputs, roles, policies, projects };
   }
 
   /**
    * Many users of one organization at once (fan-out slices): the organization's bindings, roles,
    * policies and projects are read once for the whole slice instead of once per user.
    */
-  async function recomputeUsers(orgId: string, userIds: string[], changeId: string | null = null): Promise<AccessDoc[]> {
+  async function recomputeUsers(orgId: string, userIds: string[], changeId: string | null = null): Promise<Array<Pick<AccessDoc, 'principalId' | 'isActive'>>> {
     const orgWide = await inputsFor(orgId, null);
-    const out: AccessDoc[] = [];
+    const index = await principals.groupIndex(orgId);
+    const computed: Array<Omit<AccessDoc, 'computedAt' | 'version'>> = [];
     await inParallel(userIds, async (userId) => {
       const user = await principals.user(orgId, userId);
-      const groups = user ? await principals.groupsOfUser(userId) : [];
+      const groups = user ? await principals.groupsOfUserIndexed(index, userId) : [];
       const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
       const result = evaluateAccess({
         principal: { type: 'user', id: userId, active: user?.active ?? false },
@@ -83,19 +93,27 @@ export function createAccessService(deps: {
         ...orgWide,
         bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)),
       });
-      out.push(
-        await store({
-          _id: accessDocId('user', userId),
-          orgId,
-          principalType: 'user',
-          principalId: userId,
-          ...(user ? { userNameKey: user.userNameKey } : {}),
-          ...result,
-          changeId,
-        }),
-      );
+      computed.push({
+        _id: accessDocId('user', userId),
+        orgId,
+        principalType: 'user',
+        principalId: userId,
+        ...(user ? { userNameKey: user.userNameKey } : {}),
+        ...result,
+        changeId,
+      });
     });
-    return out;
+    // One round trip for the whole slice.
+    const now = new Date();
+    if (computed.length) {
+      await access.bulkWrite(
+        computed.map((doc) => ({
+          updateOne: { filter: { _id: doc._id }, update: { $set: { ...withoutId(doc), computedAt: now }, $inc: { version: 1 } }, upsert: true },
+        })) as never,
+        { ordered: false },
+      );
+    }
+    return computed;
   }
 
   /** Level-triggered: reads current state only, so running it twice, late or out of order converges. */
@@ -141,7 +159,7 @@ export function createAccessService(deps: {
     const after = await access
       .findOneAndUpdate(
         { _id: doc._id },
-        { $set: { ...doc, computedAt: new Date() }, $inc: { version: 1 } },
+        { $set: { ...withoutId(doc), computedAt: new Date() }, $inc: { version: 1 } },
         { upsert: true, returnDocument: 'after' },
       )
       .lean<AccessDoc>();
@@ -237,14 +255,16 @@ export function createAccessService(deps: {
   async function effective(orgId: string, type: 'user' | 'serviceAccount', id: string, projectId?: string) {
     const state = await stateOf(type, orgId, id);
     if (!state) throw new NotFound(`${type === 'user' ? 'user' : 'service account'} ${id}`);
-    const projects = projectId ? state.projects.filter((p) => p.projectId === projectId) : state.projects;
+    // An inactive principal holds nothing, whatever grants were materialized before it was deactivated.
+    const held = state.isActive ? (state.projects ?? []) : [];
+    const projects = projectId ? held.filter((p) => p.projectId === projectId) : held;
     return {
       subject: { type, id },
       isActive: state.isActive,
       stateVersion: state.version,
       changeId: state.changeId ?? null,
       computedAt: state.computedAt,
-      organization: state.org,
+      organization: state.isActive ? (state.org ?? []) : [],
       projects,
     };
   }
@@ -259,7 +279,7 @@ export function createAccessService(deps: {
   return { recomputeUser, recomputeUsers, recomputeServiceAccount, revokeUserNow, check, checkBatch, effective };
 }
 
-const PARALLEL_RECOMPUTES = 8;
+const PARALLEL_RECOMPUTES = 4;
 
 async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -267,4 +287,11 @@ async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promis
     while (next < items.length) await fn(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_RECOMPUTES, items.length) }, worker));
+}
+
+/** MongoDB refuses `_id` inside `$set`, even unchanged; the filter already names it. */
+function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {
+  const { _id, ...rest } = doc;
+  void _id;
+  return rest;
 }

@@ -62,6 +62,11 @@ export function createRbacStore(deps: RbacModels) {
     const set: Record<string, unknown> = {};
     if (patch.name !== undefined) Object.assign(set, { name: patch.name, nameKey: patch.name.toLowerCase() });
     if (patch.archived !== undefined) set.archivedAt = patch.archived ? new Date() : null;
+    // Renames check the name first: FerretDB reports a findAndModify duplicate as InternalError (code 1),
+    // not 11000, so the catch below alone would answer 500. The catch still covers a racing writer on MongoDB.
+    if (patch.name !== undefined && (await projects.exists({ orgId, nameKey: patch.name.toLowerCase(), _id: { $ne: id } }))) {
+      throw new Conflict('Project', `a project named "${patch.name}" already exists`);
+    }
     try {
       const p = await projects.findOneAndUpdate({ _id: id, orgId }, { $set: set }, { returnDocument: 'after' }).lean<ProjectDoc>();
       if (!p) throw new NotFound(`project ${id}`);
@@ -104,6 +109,9 @@ export function createRbacStore(deps: RbacModels) {
     if (patch.name !== undefined) Object.assign(set, { name: patch.name, nameKey: patch.name.toLowerCase() });
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.permissions !== undefined) set.permissions = [...new Set(patch.permissions)];
+    if (patch.name !== undefined && (await policies.exists({ orgId, nameKey: patch.name.toLowerCase(), _id: { $ne: id } }))) {
+      throw new Conflict('Policy', `a policy named "${patch.name}" already exists`);
+    }
     try {
       const p = await policies.findOneAndUpdate({ _id: id, orgId }, { $set: set }, { returnDocument: 'after' }).lean<PolicyDoc>();
       if (!p) throw new NotFound(`policy ${id}`);
@@ -160,6 +168,12 @@ export function createRbacStore(deps: RbacModels) {
     if (patch.description !== undefined) set.description = patch.description;
     if (patch.permissions !== undefined) set.permissions = [...new Set(patch.permissions)];
     if (patch.policyIds !== undefined) set.policyIds = [...new Set(patch.policyIds)];
+    if (patch.name !== undefined) {
+      const current = await roles.findOne({ _id: id, orgId }, { scopeKey: 1 }).lean<Pick<CustomRoleDoc, 'scopeKey'>>();
+      if (current && (await roles.exists({ orgId, scopeKey: current.scopeKey, nameKey: patch.name.toLowerCase(), _id: { $ne: id } }))) {
+        throw new Conflict('Role', `a role named "${patch.name}" already exists in this scope`);
+      }
+    }
     try {
       const r = await roles
         .findOneAndUpdate({ _id: id, orgId }, { $set: set, $inc: { version: 1 } }, { returnDocument: 'after' })

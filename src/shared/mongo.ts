@@ -5,11 +5,11 @@ import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
  * Nothing here may rely on transactions, change streams or collations: the same code runs on
  * MongoDB 6/7 and on FerretDB v1, so uniqueness lives in normalized fields with unique indexes.
  */
-export async function connectMongo(url: string, dbName?: string): Promise<Connection> {
+export async function connectMongo(url: string, dbName?: string, poolSize = 20): Promise<Connection> {
   const conn = mongoose.createConnection(url, {
     dbName,
     serverSelectionTimeoutMS: 5000,
-    maxPoolSize: 50,
+    maxPoolSize: poolSize,
     autoIndex: false,
     autoCreate: false,
   });
@@ -19,8 +19,9 @@ export async function connectMongo(url: string, dbName?: string): Promise<Connec
 
 /** Duplicate-key errors surface differently from single writes and bulk writes; both carry code 11000. */
 export function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: number; writeErrors?: Array<{ code?: number }> } | undefined;
-  return e?.code === 11000 || (e?.writeErrors?.some((w) => w.code === 11000) ?? false);
+  const e = err as { code?: number; message?: string; writeErrors?: Array<{ code?: number }> } | undefined;
+  // FerretDB v1 reports a duplicate on some updates with code 1 and only the message says so.
+  return e?.code === 11000 || (e?.writeErrors?.some((w) => w.code === 11000) ?? false) || /duplicate key/i.test(e?.message ?? '');
 }
 
 /** A MongoDB error that means the server could not be reached, as opposed to a rejected operation. */
