@@ -16,10 +16,18 @@ if [ ! -s "$BOOT" ] || ! node bin/scim-sync.js directory list --org "$ORG" --jso
   mv "$BOOT.tmp" "$BOOT"
   chmod 600 "$BOOT"
 fi
+ADMIN="$ROOT/.data/admin-key.json"
+if [ ! -s "$ADMIN" ]; then
+  node bin/scim-sync.js admin-key create --org "$ORG" --name bootstrap --json > "$ADMIN.tmp"
+  mv "$ADMIN.tmp" "$ADMIN"
+  chmod 600 "$ADMIN"
+fi
 node -e '
   const b = require(process.argv[1]);
   console.log("\nSCIM base URL:   " + b.scimBaseUrl);
   console.log("Bearer token:    " + b.token + "   (directory " + b.directory.name + " of org " + b.organization.slug + "; kept in .data/bootstrap.json)");
+  const a = require(process.argv[2]);
+  console.log("Admin API:       " + b.scimBaseUrl.replace(/\/scim\/v2$/, "/api/v1") + "   admin key (org owner): " + a.adminKey + "   (kept in .data/admin-key.json)");
   console.log("Try:             curl -H \"Authorization: Bearer " + b.token + "\" " + b.scimBaseUrl + "/Users\n");
-' "$BOOT"
+' "$BOOT" "$ADMIN"
 exec node dist/src/main.js

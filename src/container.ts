@@ -67,7 +67,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacM = rbacModels(mongo);
   const accessDocs = accessModel(mongo);
   const auditEvents = auditModel(mongo);
-  const rbac = createRbacStore(rbacM);
+  const rbac = createRbacStore({ ...rbacM, adminKeyCacheMs: config.TOKEN_CACHE_MS });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
   const access = createAccessService({ access: accessDocs, rbac, principals, log });

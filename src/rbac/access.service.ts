@@ -3,6 +3,7 @@ import type { PrincipalQueries } from '../directory/principal.queries';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { accessDocId, type AccessDoc } from './access.model';
+import { upsertById, upsertManyById } from '../shared/upsert';
 import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
 import type { ApiKeyDoc } from './rbac.models';
 import type { RbacStore } from './rbac.service';
@@ -103,16 +104,8 @@ export function createAccessService(deps: {
         changeId,
       });
     });
-    // One round trip for the whole slice.
     const now = new Date();
-    if (computed.length) {
-      await access.bulkWrite(
-        computed.map((doc) => ({
-          updateOne: { filter: { _id: doc._id }, update: { $set: { ...withoutId(doc), computedAt: now }, $inc: { version: 1 } }, upsert: true },
-        })) as never,
-        { ordered: false },
-      );
-    }
+    await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })));
     return computed;
   }
 
@@ -156,14 +149,8 @@ export function createAccessService(deps: {
   }
 
   async function store(doc: Omit<AccessDoc, 'computedAt' | 'version'>): Promise<AccessDoc> {
-    const after = await access
-      .findOneAndUpdate(
-        { _id: doc._id },
-        { $set: { ...withoutId(doc), computedAt: new Date() }, $inc: { version: 1 } },
-        { upsert: true, returnDocument: 'after' },
-      )
-      .lean<AccessDoc>();
-    return after!;
+    await upsertById(access, doc._id, { ...withoutId(doc), computedAt: new Date() });
+    return (await access.findOne({ _id: doc._id }).lean<AccessDoc>())!;
   }
 
   /**
@@ -171,11 +158,7 @@ export function createAccessService(deps: {
    * `active=false` or deletes the user, so checks deny from that moment on every instance.
    */
   async function revokeUserNow(orgId: string, userId: string): Promise<void> {
-    await access.updateOne(
-      { _id: accessDocId('user', userId) },
-      { $set: { orgId, principalType: 'user', principalId: userId, isActive: false, computedAt: new Date() }, $inc: { version: 1 } },
-      { upsert: true },
-    );
+    await upsertById(access, accessDocId('user', userId), { orgId, principalType: 'user', principalId: userId, isActive: false, computedAt: new Date() });
   }
 
   async function stateOf(type: 'user' | 'serviceAccount', orgId: string, id: string): Promise<AccessDoc | null> {

@@ -29,7 +29,8 @@ export interface AccessImpact {
 export type RbacStore = ReturnType<typeof createRbacStore>;
 
 /** Owner of the RBAC collections: projects, roles, policies, bindings, service accounts and keys. */
-export function createRbacStore(deps: RbacModels) {
+export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number }) {
+  const adminKeyCacheMs = deps.adminKeyCacheMs ?? 0;
   const { projects, roles, policies, bindings, serviceAccounts, apiKeys, adminKeys } = deps;
 
   async function insertUnique<T>(model: Model<T>, doc: T, what: string, detail: string): Promise<T> {
@@ -365,15 +366,37 @@ export function createRbacStore(deps: RbacModels) {
     await adminKeys.collection.insertOne(doc as never);
     return { key: doc, secret };
   }
+  /**
+   * Verified admin keys are trusted for `adminKeyCacheMs` per process (like directory tokens), so the
+   * access-check hot path is not an extra read; a revocation here takes effect at once in this process
+   * and within the cache time elsewhere. Last-used times are written at most once a minute.
+   */
+  const adminKeyCache = new Map<string, { key: AdminKeyDoc | null; until: number }>();
+  const ADMIN_LAST_USED_RESOLUTION_MS = 60_000;
   async function findAdminKeyBySecret(secret: string): Promise<AdminKeyDoc | null> {
     if (!secret || secret.length > 200) return null;
-    const k = await adminKeys.findOne({ hash: hashSecret(secret) }).lean<AdminKeyDoc>();
-    if (k) void adminKeys.updateOne({ _id: k._id }, { $set: { lastUsedAt: new Date() } }).catch(() => undefined);
+    const hash = hashSecret(secret);
+    const now = Date.now();
+    const cached = adminKeyCache.get(hash);
+    let k: AdminKeyDoc | null;
+    if (cached && cached.until > now) k = cached.key;
+    else {
+      k = await adminKeys.findOne({ hash }).lean<AdminKeyDoc>();
+      if (adminKeyCacheMs > 0) {
+        if (adminKeyCache.size > 10_000) adminKeyCache.clear();
+        adminKeyCache.set(hash, { key: k, until: now + adminKeyCacheMs });
+      }
+    }
+    if (k && !k.revokedAt && (!k.lastUsedAt || now - new Date(k.lastUsedAt).getTime() > ADMIN_LAST_USED_RESOLUTION_MS)) {
+      k.lastUsedAt = new Date(now);
+      void adminKeys.updateOne({ _id: k._id }, { $set: { lastUsedAt: k.lastUsedAt } }).catch(() => undefined);
+    }
     return k;
   }
   async function revokeAdminKey(orgId: string, id: string): Promise<void> {
     const res = await adminKeys.updateOne({ _id: id, orgId }, { $set: { revokedAt: new Date() } });
     if (res.matchedCount === 0) throw new NotFound(`admin key ${id}`);
+    for (const [hash, entry] of adminKeyCache) if (entry.key?._id === id) adminKeyCache.delete(hash);
   }
 
   return {
