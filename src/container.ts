@@ -70,7 +70,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbac = createRbacStore({ ...rbacM, adminKeyCacheMs: config.TOKEN_CACHE_MS });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
-  const access = createAccessService({ access: accessDocs, rbac, principals, log });
+  const access = createAccessService({ access: accessDocs, rbac, principals, projectCacheMs: config.TOKEN_CACHE_MS, log });
   const reconcile = createReconcileService({ access, rbac, audit });
   const pipeline = createPipeline({
     changes: changeDocs,

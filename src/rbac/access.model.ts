@@ -32,8 +32,10 @@ export interface AccessDoc {
   isActive: boolean;
   /** Organization-level permissions. */
   org: PermissionGrants[];
-  /** Project-level permissions per project. */
+  /** Project-level permissions granted in one project (by project-level bindings). */
   projects: Array<{ projectId: string; permissions: PermissionGrants[] }>;
+  /** Project-level permissions held in every live project (by organization-level bindings). */
+  allProjects?: PermissionGrants[];
   /** The change through which this document is current. */
   changeId: string | null;
   computedAt: Date;

@@ -4,6 +4,8 @@ import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { accessDocId, type AccessDoc } from './access.model';
 import { upsertById, upsertManyById } from '../shared/upsert';
+import { compactAccess, viewForProject } from './access-compaction';
+import { permissionById } from './catalog';
 import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
 import type { ApiKeyDoc } from './rbac.models';
 import type { RbacStore } from './rbac.service';
@@ -41,6 +43,8 @@ export function createAccessService(deps: {
   access: Model<AccessDoc>;
   rbac: RbacStore;
   principals: PrincipalQueries;
+  /** How long one process trusts that a project is live (0: ask every time). */
+  projectCacheMs?: number;
   log: Logger;
 }) {
   const { access, rbac, principals } = deps;
@@ -100,7 +104,7 @@ export function createAccessService(deps: {
         principalType: 'user',
         principalId: userId,
         ...(user ? { userNameKey: user.userNameKey } : {}),
-        ...result,
+        ...compactAccess(result),
         changeId,
       });
     });
@@ -125,7 +129,7 @@ export function createAccessService(deps: {
       principalType: 'user',
       principalId: userId,
       ...(user ? { userNameKey: user.userNameKey } : {}),
-      ...result,
+      ...compactAccess(result),
       changeId,
     });
   }
@@ -143,7 +147,7 @@ export function createAccessService(deps: {
       orgId,
       principalType: 'serviceAccount',
       principalId: serviceAccountId,
-      ...result,
+      ...compactAccess(result),
       changeId,
     });
   }
@@ -197,9 +201,10 @@ export function createAccessService(deps: {
         return denied({ type: 'apiKey', id: 'apiKeyId' in s ? s.apiKeyId : 'unknown' }, 'key_unknown');
       }
       const owner = await readState(key.ownerType, orgId, key.ownerId);
+      const ownerView = owner ? await viewOf(orgId, owner, req.projectId ?? key.projectId, req.permission) : null;
       const d = decideForKey(
         { projectId: key.projectId, permissions: key.permissions, revoked: key.revokedAt !== null && key.revokedAt !== undefined },
-        owner,
+        ownerView,
         req.permission,
         req.projectId,
       );
@@ -218,7 +223,7 @@ export function createAccessService(deps: {
     if (!id) return denied({ type, id: 'userName' in s ? s.userName : 'unknown' }, 'unknown_subject');
     const state = await readState(type, orgId, id);
     if (!state) return denied({ type, id }, 'unknown_subject');
-    const d = decide(state, req.permission, req.projectId);
+    const d = decide(await viewOf(orgId, state, req.projectId, req.permission), req.permission, req.projectId);
     return { ...d, subject: { type, id }, stateVersion: state.version, changeId: state.changeId ?? null };
   }
 
@@ -234,13 +239,41 @@ export function createAccessService(deps: {
     rbac.markApiKeyUsed(key._id, new Date(now)).catch((err) => deps.log.warn({ err: (err as Error).message }, 'could not record key use'));
   }
 
+  /** Organization-level grants reach a project only while it exists and is not archived. */
+  const liveCache = new Map<string, { live: boolean; until: number }>();
+  async function projectIsLive(orgId: string, projectId: string): Promise<boolean> {
+    const k = `${orgId}:${projectId}`;
+    const hit = liveCache.get(k);
+    if (hit && hit.until > Date.now()) return hit.live;
+    const p = await rbac.getProject(orgId, projectId).catch(() => null);
+    const live = Boolean(p && !p.archivedAt);
+    if ((deps.projectCacheMs ?? 0) > 0) {
+      if (liveCache.size > 50_000) liveCache.clear();
+      liveCache.set(k, { live, until: Date.now() + deps.projectCacheMs! });
+    }
+    return live;
+  }
+
+  async function viewOf(orgId: string, doc: AccessDoc, projectId: string | undefined, permission: string) {
+    const perm = permissionById(permission);
+    const needsLiveness = Boolean(projectId && perm?.level === 'project' && doc.allProjects?.some((g) => g.permission === permission));
+    return viewForProject(doc, projectId, needsLiveness ? await projectIsLive(orgId, projectId!) : false);
+  }
+
   /** Effective permissions of a user or service account, in one project or across the organization. */
   async function effective(orgId: string, type: 'user' | 'serviceAccount', id: string, projectId?: string) {
     const state = await stateOf(type, orgId, id);
     if (!state) throw new NotFound(`${type === 'user' ? 'user' : 'service account'} ${id}`);
     // An inactive principal holds nothing, whatever grants were materialized before it was deactivated.
-    const held = state.isActive ? (state.projects ?? []) : [];
-    const projects = projectId ? held.filter((p) => p.projectId === projectId) : held;
+    let projects: Array<{ projectId: string; permissions: readonly unknown[] }> = [];
+    if (state.isActive) {
+      const ids = projectId ? [projectId] : (await rbac.listProjects(orgId)).map((p) => p._id);
+      for (const p of ids) {
+        const view = viewForProject(state, p, state.allProjects?.length ? await projectIsLive(orgId, p) : false);
+        projects.push(...view.projects);
+      }
+      projects = projects.filter((p) => p.permissions.length > 0);
+    }
     return {
       subject: { type, id },
       isActive: state.isActive,
