@@ -63,3 +63,16 @@ export function scimBaseUrl(config: Config): string {
   const origin = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? `http://${config.HOST}:${config.PORT}`;
   return `${origin}/scim/v2`;
 }
+
+/** For process entry points: the config, or one clear line on stderr and exit code 2. */
+export function loadConfigOrExit(processName: string): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${processName}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,20 +1,11 @@
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { createContainer } from './container';
 import { buildApp } from './app';
 import { startWorkers } from '../workers/run';
 
 /** The API process: config, connections, listening, graceful shutdown. */
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`scim-sync: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('scim-sync');
   const c = await createContainer(config);
   await c.ensureIndexes();
   const app = buildApp(c);

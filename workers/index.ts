@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfigOrExit } from '../src/config';
 import { createContainer } from '../src/container';
 import { startWorkers } from './run';
 
@@ -7,16 +7,7 @@ import { startWorkers } from './run';
  * jobs are claimed through BullMQ locks, and every job converges however often it runs.
  */
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`scim-sync worker: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit('scim-sync worker');
   const c = await createContainer(config);
   await c.ensureIndexes();
   const stop = startWorkers(c);

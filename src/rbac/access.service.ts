@@ -4,6 +4,7 @@ import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { accessDocId, type AccessDoc } from './access.model';
 import { upsertById, upsertManyById } from '../shared/upsert';
+import { inParallel } from '../shared/in-parallel';
 import { compactAccess, viewForProject } from './access-compaction';
 import { permissionById } from './catalog';
 import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
@@ -87,26 +88,11 @@ export function createAccessService(deps: {
   async function recomputeUsers(orgId: string, userIds: string[], changeId: string | null = null): Promise<Array<Pick<AccessDoc, 'principalId' | 'isActive'>>> {
     const orgWide = await inputsFor(orgId, null);
     const index = await principals.groupIndex(orgId);
-    const computed: Array<Omit<AccessDoc, 'computedAt' | 'version'>> = [];
-    await inParallel(userIds, async (userId) => {
+    const computed = await inParallel(userIds, PARALLEL_RECOMPUTES, async (userId) => {
       const user = await principals.user(orgId, userId);
       const groups = user ? await principals.groupsOfUserIndexed(index, userId) : [];
       const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
-      const result = evaluateAccess({
-        principal: { type: 'user', id: userId, active: user?.active ?? false },
-        groups,
-        ...orgWide,
-        bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)),
-      });
-      computed.push({
-        _id: accessDocId('user', userId),
-        orgId,
-        principalType: 'user',
-        principalId: userId,
-        ...(user ? { userNameKey: user.userNameKey } : {}),
-        ...compactAccess(result),
-        changeId,
-      });
+      return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
     });
     const now = new Date();
     await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })));
@@ -118,12 +104,19 @@ export function createAccessService(deps: {
     const user = await principals.user(orgId, userId);
     const groups = user ? await principals.groupsOfUser(userId) : [];
     const inputs = await inputsFor(orgId, [{ type: 'user', id: userId }, ...groups.map((g) => ({ type: 'group' as const, id: g.id }))]);
-    const result = evaluateAccess({
-      principal: { type: 'user', id: userId, active: user?.active ?? false },
-      groups,
-      ...inputs,
-    });
-    return store({
+    return store(userAccessDoc(orgId, userId, user, groups, inputs, changeId));
+  }
+
+  function userAccessDoc(
+    orgId: string,
+    userId: string,
+    user: { active: boolean; userNameKey: string } | null,
+    groups: Array<{ id: string; displayName: string }>,
+    inputs: Awaited<ReturnType<typeof inputsFor>>,
+    changeId: string | null,
+  ): Omit<AccessDoc, 'computedAt' | 'version'> {
+    const result = evaluateAccess({ principal: { type: 'user', id: userId, active: user?.active ?? false }, groups, ...inputs });
+    return {
       _id: accessDocId('user', userId),
       orgId,
       principalType: 'user',
@@ -131,7 +124,7 @@ export function createAccessService(deps: {
       ...(user ? { userNameKey: user.userNameKey } : {}),
       ...compactAccess(result),
       changeId,
-    });
+    };
   }
 
   async function recomputeServiceAccount(orgId: string, serviceAccountId: string, changeId: string | null = null): Promise<AccessDoc> {
@@ -296,14 +289,6 @@ export function createAccessService(deps: {
 }
 
 const PARALLEL_RECOMPUTES = 4;
-
-async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_RECOMPUTES, items.length) }, worker));
-}
 
 /** MongoDB refuses `_id` inside `$set`, even unchanged; the filter already names it. */
 function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {

@@ -344,9 +344,6 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     );
     return res.modifiedCount;
   }
-  function touchApiKey(id: string): void {
-    void apiKeys.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } }).catch(() => undefined);
-  }
 
   // --- admin keys -----------------------------------------------------------------------------
   async function createAdminKey(orgId: string, name: string, roleId: string): Promise<{ key: AdminKeyDoc; secret: string }> {
@@ -434,7 +431,6 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     listApiKeys,
     revokeApiKey,
     revokeKeysOf,
-    touchApiKey,
     createAdminKey,
     findAdminKeyBySecret,
     revokeAdminKey,

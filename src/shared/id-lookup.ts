@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import sift from 'sift';
+import { inParallel } from './in-parallel';
 
 export type MongoBackend = 'mongodb' | 'ferretdb';
 
@@ -45,25 +46,12 @@ export function createIdLookup(backend: MongoBackend): IdLookup {
   return {
     async findByIds(model, ids, filter, fields) {
       const matches = sift(filter as never);
-      const found = await inParallel(ids, (id) => model.findOne({ _id: id }, [...fields, ...Object.keys(filter)].join(' ')).lean());
+      const found = await inParallel(ids, POINT_CONCURRENCY, (id) => model.findOne({ _id: id }, [...fields, ...Object.keys(filter)].join(' ')).lean());
       return found.filter((d) => d && matches(d)) as never[];
     },
     async deleteByIds(model, ids) {
-      const results = await inParallel(ids, (id) => model.deleteOne({ _id: id }));
+      const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id }));
       return results.reduce((n, r) => n + r.deletedCount, 0);
     },
   };
-}
-
-async function inParallel<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(POINT_CONCURRENCY, items.length) }, worker));
-  return out;
 }
