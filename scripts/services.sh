@@ -99,6 +99,12 @@ if command -v psql >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null;
   fi
   psql "$PG_URL" -q -v ON_ERROR_STOP=1 -v db="$DB" -f "$ROOT/scripts/ferretdb-postgres-indexes.sql" >/dev/null 2>&1 \
     || say "postgresql: could not install index twins (lookups will scan; tests still run)"
+  # FerretDB v1 runs DDL (such as dropDatabase's DROP SCHEMA) while holding its in-process metadata
+  # lock; if PostgreSQL makes that DDL wait for a lock held by a transaction that itself waits for the
+  # metadata lock, FerretDB stops answering for good. Timeouts turn that deadlock into one failed call.
+  psql "$PG_URL" -qc "ALTER DATABASE \"$DB\" SET lock_timeout = '20s'" \
+    -c "ALTER DATABASE \"$DB\" SET idle_in_transaction_session_timeout = '60s'" >/dev/null 2>&1 \
+    || say "postgresql: could not set lock timeouts on $DB"
   # FerretDB's own pool to PostgreSQL: when it is exhausted while a DDL holds FerretDB's metadata lock,
   # FerretDB v1 stops answering; a pool larger than all our clients' pools together avoids that.
   HANDLER_ARGS=(--handler=postgresql "--postgresql-url=$PG_URL?pool_max_conns=80")

@@ -101,11 +101,24 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       stopWorkers = startWorkers(c, { sweepIntervalMs: opts.sweepIntervalMs });
     },
     async close() {
-      await stopWorkers?.();
-      await c.mongo.db!.dropDatabase().catch(() => undefined);
-      await c.close();
+      // Bounded: a teardown that waits on a stuck backend must fail this file, not hang the run.
+      await within(30_000, stopWorkers?.());
+      await within(30_000, c.mongo.db!.dropDatabase());
+      await within(10_000, c.close());
     },
   };
+}
+
+async function within(ms: number, work: Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      process.stderr.write(`harness: teardown step still running after ${ms} ms, going on\n`);
+      resolve();
+    }, ms);
+  });
+  await Promise.race([Promise.resolve(work).catch(() => undefined), timeout]);
+  clearTimeout(timer);
 }
 
 export function scimErrorBody(status: number, scimType?: string) {
