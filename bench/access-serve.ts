@@ -74,6 +74,10 @@ async function main() {
   const ports = { app: Number(process.env.BENCH_APP_PORT ?? 18090), bare: Number(process.env.BENCH_BARE_PORT ?? 18091) };
   await new Promise<void>((r) => buildApp(c).listen(ports.app, '127.0.0.1', () => r()));
   await new Promise<void>((r) => bare.listen(ports.bare, '127.0.0.1', () => r()));
+  // The bench database is dropped on the way out, so repeated runs leave nothing behind.
+  process.on('SIGTERM', () => {
+    void c.mongo.db!.dropDatabase().finally(() => process.exit(0));
+  });
   process.send?.({ ready: { ports, adminKey: admin.secret, apiKey: key.secret, projectIds, userCount: USERS, seededMs, materializedMs } });
 }
 

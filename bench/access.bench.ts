@@ -22,7 +22,8 @@ interface Ready {
   materializedMs: number;
 }
 
-const peakRssMb = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024);
+const statusMb = (pid: number, field: 'VmHWM' | 'VmRSS') =>
+  Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024);
 
 async function run(name: string, opts: autocannon.Options) {
   const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
@@ -41,10 +42,33 @@ async function main() {
   const headers = { authorization: `Bearer ${ready.adminKey}`, 'content-type': 'application/json' };
   const app = `http://127.0.0.1:${ready.ports.app}`;
 
+  /** Touches every user once (batches of 100), as a steady stream of checks would; returns the batch p50. */
+  async function warmUp(): Promise<number> {
+    const took: number[] = [];
+    for (let i = 0; i < ready.userCount; i += 100) {
+      const checks = Array.from({ length: Math.min(100, ready.userCount - i) }, (_, j) => ({ ...oneCheck(), subject: { userId: `u-${i + j}` } }));
+      const t = performance.now();
+      const r = await fetch(`${app}/api/v1/access/check-batch`, { method: 'POST', headers, body: JSON.stringify({ checks }) });
+      if (!r.ok) throw new Error(`warm-up batch answered ${r.status}`);
+      await r.arrayBuffer();
+      took.push(performance.now() - t);
+    }
+    took.sort((a, b) => a - b);
+    return Math.round(took[Math.floor(took.length / 2)]);
+  }
+
   const figures = [];
   figures.push(await run('bare Express JSON (ceiling)', { url: `http://127.0.0.1:${ready.ports.bare}/json`, method: 'POST', body: '{}', headers }));
   figures.push(
-    await run('check: user', {
+    await run('check: user, cold cache', {
+      url: app,
+      headers,
+      requests: [{ setupRequest: (r) => ({ ...r, method: 'POST', path: '/api/v1/access/check', body: JSON.stringify(oneCheck()) }) }],
+    }),
+  );
+  const coldBatchP50 = await warmUp();
+  figures.push(
+    await run('check: user, warm cache', {
       url: app,
       headers,
       requests: [{ setupRequest: (r) => ({ ...r, method: 'POST', path: '/api/v1/access/check', body: JSON.stringify(oneCheck()) }) }],
@@ -66,8 +90,9 @@ async function main() {
       ],
     }),
   );
+  await warmUp();
   figures.push(
-    await run('batch of 100 checks', {
+    await run('batch of 100 checks, warm', {
       url: app,
       headers,
       connections: 4,
@@ -83,12 +108,14 @@ async function main() {
       ],
     }),
   );
-  const rss = peakRssMb(child.pid!);
+  const rss = statusMb(child.pid!, 'VmHWM');
+  const rssNow = statusMb(child.pid!, 'VmRSS');
   const ceiling = figures[0].rps;
   console.log(
     `\nAccess-check benchmark: ${ready.userCount} users, 1000 groups, 100 projects, 50 custom roles; seeded in ${ready.seededMs} ms, ` +
-      `access materialized in ${ready.materializedMs} ms (${((ready.userCount / ready.materializedMs) * 1000).toFixed(0)} users/s); server peak RSS ${rss} MB`,
+      `access materialized in ${ready.materializedMs} ms (${((ready.userCount / ready.materializedMs) * 1000).toFixed(0)} users/s); server peak RSS ${rss} MB, ${rssNow} MB at the end with every user's access cached`,
   );
+  console.log(`batch of 100 distinct users not yet cached (sequential warm-up): p50 ${coldBatchP50} ms`);
   console.log('figure'.padEnd(34), 'req/s'.padStart(8), 'checks/s'.padStart(9), 'p50 ms'.padStart(7), 'p99 ms'.padStart(7), 'vs ceiling'.padStart(10), 'errors'.padStart(7));
   for (const f of figures) {
     const checks = f.name.startsWith('batch') ? f.rps * 100 : f.rps;

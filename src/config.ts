@@ -28,6 +28,13 @@ const schema = z.object({
   SCIM_RATE_LIMIT_BURST: intFromEnv(400, 1),
   /** How long a verified directory token stays cached in one process; revocation takes effect within it. */
   TOKEN_CACHE_MS: intFromEnv(5000),
+  /**
+   * How long one process may keep an access document, API key, admin key or project it read. Every
+   * read still checks the entry's freshness tag in Redis, so writes are seen at once on all instances;
+   * this only bounds staleness if a writer could not reach Redis. 0 disables the cache.
+   */
+  ACCESS_CACHE_MS: intFromEnv(60_000),
+  ACCESS_CACHE_ENTRIES: intFromEnv(100_000, 1),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('scim-sync'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
   /** Connections to MongoDB per process. */

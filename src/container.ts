@@ -4,6 +4,7 @@ import { type Config, scimBaseUrl } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { connectMongo } from './shared/mongo';
 import { connectRedis } from './shared/redis';
+import { createFreshCache, type FreshCache } from './shared/fresh-cache';
 import { createIdLookup, detectBackend, type MongoBackend } from './shared/id-lookup';
 import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
@@ -36,6 +37,7 @@ export interface Container {
   changeDocs: Model<ChangeDoc>;
   rbacModels: RbacModels;
   rbac: RbacStore;
+  fresh: FreshCache;
   principals: PrincipalQueries;
   access: AccessService;
   audit: AuditLog;
@@ -67,10 +69,13 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacM = rbacModels(mongo);
   const accessDocs = accessModel(mongo);
   const auditEvents = auditModel(mongo);
-  const rbac = createRbacStore({ ...rbacM, adminKeyCacheMs: config.TOKEN_CACHE_MS });
+  const hotRedis = config.ACCESS_CACHE_MS > 0 ? connectRedis(config.REDIS_URL, { forHotPath: true }) : null;
+  hotRedis?.on('error', (err) => log.debug({ err: err.message }, 'redis (access cache) connection error'));
+  const fresh = createFreshCache({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlMs: config.ACCESS_CACHE_MS, maxEntries: config.ACCESS_CACHE_ENTRIES, log });
+  const rbac = createRbacStore({ ...rbacM, fresh });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
-  const access = createAccessService({ access: accessDocs, rbac, principals, projectCacheMs: config.TOKEN_CACHE_MS, log });
+  const access = createAccessService({ access: accessDocs, rbac, principals, fresh, log });
   const reconcile = createReconcileService({ access, rbac, audit });
   const pipeline = createPipeline({
     changes: changeDocs,
@@ -90,7 +95,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
       onApplied: (change, lagMs) => metrics.observeLag(change.kind, lagMs),
     },
   });
-  const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth() });
+  const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth(), cacheReads: () => fresh.counts() });
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
   const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow });
@@ -106,6 +111,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   async function close() {
     await pipeline.close().catch(() => undefined);
     redis.disconnect();
+    hotRedis?.disconnect();
     await mongo.close();
   }
 
@@ -120,6 +126,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     changeDocs,
     rbacModels: rbacM,
     rbac,
+    fresh,
     principals,
     access,
     audit,

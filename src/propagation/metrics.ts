@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** One registry per container, so tests and the worker process never register a metric twice. */
-export function createMetrics(deps: { queueDepth: () => Promise<Record<string, number>> }) {
+export function createMetrics(deps: { queueDepth: () => Promise<Record<string, number>>; cacheReads: () => Record<string, number> }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -34,6 +34,17 @@ export function createMetrics(deps: { queueDepth: () => Promise<Record<string, n
     async collect() {
       const depth = await deps.queueDepth().catch(() => ({}) as Record<string, number>);
       for (const [state, n] of Object.entries(depth)) this.set({ state }, n);
+    },
+  });
+
+  new Counter({
+    name: 'scim_sync_access_cache_reads_total',
+    help: 'Cached reads on the access-check path: hit, miss (loaded from MongoDB) or bypass (Redis unreachable)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, n] of Object.entries(deps.cacheReads())) this.inc({ result }, n);
     },
   });
 

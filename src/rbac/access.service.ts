@@ -2,10 +2,11 @@ import type { Model } from 'mongoose';
 import type { PrincipalQueries } from '../directory/principal.queries';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { accessDocId, type AccessDoc } from './access.model';
+import { accessDocId, type AccessDoc, type GrantRef } from './access.model';
 import { upsertById, upsertManyById } from '../shared/upsert';
 import { inParallel } from '../shared/in-parallel';
-import { compactAccess, viewForProject } from './access-compaction';
+import type { FreshCache } from '../shared/fresh-cache';
+import { compactAccess, shareGrants, viewForProject } from './access-compaction';
 import { permissionById } from './catalog';
 import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
 import type { ApiKeyDoc } from './rbac.models';
@@ -44,12 +45,13 @@ export function createAccessService(deps: {
   access: Model<AccessDoc>;
   rbac: RbacStore;
   principals: PrincipalQueries;
-  /** How long one process trusts that a project is live (0: ask every time). */
-  projectCacheMs?: number;
+  /** Answers checks from memory; every write below invalidates what it changed on every instance. */
+  fresh: FreshCache;
   log: Logger;
 }) {
-  const { access, rbac, principals } = deps;
+  const { access, rbac, principals, fresh } = deps;
   const lastUsedWritten = new Map<string, number>();
+  const grantPool = new Map<string, GrantRef>();
 
   /** The evaluation inputs for some principals' bindings, or (null) for every binding of the organization. */
   async function inputsFor(orgId: string, principalIds: Array<{ type: 'user' | 'group' | 'serviceAccount'; id: string }> | null) {
@@ -96,6 +98,7 @@ export function createAccessService(deps: {
     });
     const now = new Date();
     await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })));
+    await fresh.invalidate('access', computed.map((doc) => doc._id));
     return computed;
   }
 
@@ -147,6 +150,7 @@ export function createAccessService(deps: {
 
   async function store(doc: Omit<AccessDoc, 'computedAt' | 'version'>): Promise<AccessDoc> {
     await upsertById(access, doc._id, { ...withoutId(doc), computedAt: new Date() });
+    await fresh.invalidate('access', [doc._id]);
     return (await access.findOne({ _id: doc._id }).lean<AccessDoc>())!;
   }
 
@@ -155,11 +159,17 @@ export function createAccessService(deps: {
    * `active=false` or deletes the user, so checks deny from that moment on every instance.
    */
   async function revokeUserNow(orgId: string, userId: string): Promise<void> {
-    await upsertById(access, accessDocId('user', userId), { orgId, principalType: 'user', principalId: userId, isActive: false, computedAt: new Date() });
+    const id = accessDocId('user', userId);
+    await upsertById(access, id, { orgId, principalType: 'user', principalId: userId, isActive: false, computedAt: new Date() });
+    await fresh.invalidate('access', [id]);
   }
 
   async function stateOf(type: 'user' | 'serviceAccount', orgId: string, id: string): Promise<AccessDoc | null> {
-    const doc = await access.findOne({ _id: accessDocId(type, id) }).lean<AccessDoc>();
+    const docId = accessDocId(type, id);
+    const doc = await fresh.read('access', docId, async () => {
+      const found = await access.findOne({ _id: docId }).lean<AccessDoc>();
+      return found && fresh.enabled ? shareGrants(found, grantPool) : found;
+    });
     if (doc) return doc.orgId === orgId ? doc : null;
     // Not materialized yet (created moments ago): compute it now rather than answer from nothing.
     if (type === 'user') return (await principals.user(orgId, id)) ? recomputeUser(orgId, id) : null;
@@ -233,18 +243,8 @@ export function createAccessService(deps: {
   }
 
   /** Organization-level grants reach a project only while it exists and is not archived. */
-  const liveCache = new Map<string, { live: boolean; until: number }>();
   async function projectIsLive(orgId: string, projectId: string): Promise<boolean> {
-    const k = `${orgId}:${projectId}`;
-    const hit = liveCache.get(k);
-    if (hit && hit.until > Date.now()) return hit.live;
-    const p = await rbac.getProject(orgId, projectId).catch(() => null);
-    const live = Boolean(p && !p.archivedAt);
-    if ((deps.projectCacheMs ?? 0) > 0) {
-      if (liveCache.size > 50_000) liveCache.clear();
-      liveCache.set(k, { live, until: Date.now() + deps.projectCacheMs! });
-    }
-    return live;
+    return (await rbac.liveProject(orgId, projectId)) !== null;
   }
 
   async function viewOf(orgId: string, doc: AccessDoc, projectId: string | undefined, permission: string) {

@@ -3,6 +3,7 @@ import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import { newId, newSecret } from '../shared/ids';
 import { isDuplicateKey } from '../shared/mongo';
 import { hashSecret } from '../shared/secret-hash';
+import type { FreshCache } from '../shared/fresh-cache';
 import type {
   AdminKeyDoc,
   ApiKeyDoc,
@@ -29,9 +30,8 @@ export interface AccessImpact {
 export type RbacStore = ReturnType<typeof createRbacStore>;
 
 /** Owner of the RBAC collections: projects, roles, policies, bindings, service accounts and keys. */
-export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number }) {
-  const adminKeyCacheMs = deps.adminKeyCacheMs ?? 0;
-  const { projects, roles, policies, bindings, serviceAccounts, apiKeys, adminKeys } = deps;
+export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
+  const { projects, roles, policies, bindings, serviceAccounts, apiKeys, adminKeys, fresh } = deps;
 
   async function insertUnique<T>(model: Model<T>, doc: T, what: string, detail: string): Promise<T> {
     try {
@@ -53,6 +53,11 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     if (!p) throw new NotFound(`project ${id}`);
     return p;
   }
+  /** For access checks: through the cache, so archiving is seen at once everywhere. Read-only result. */
+  async function liveProject(orgId: string, id: string): Promise<ProjectDoc | null> {
+    const p = await fresh.read('project', id, () => projects.findOne({ _id: id }).lean<ProjectDoc>());
+    return p && p.orgId === orgId && !p.archivedAt ? p : null;
+  }
   async function listProjects(orgId: string, includeArchived = false): Promise<ProjectDoc[]> {
     return projects
       .find({ orgId, ...(includeArchived ? {} : { archivedAt: null }) })
@@ -71,6 +76,7 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     try {
       const p = await projects.findOneAndUpdate({ _id: id, orgId }, { $set: set }, { returnDocument: 'after' }).lean<ProjectDoc>();
       if (!p) throw new NotFound(`project ${id}`);
+      await fresh.invalidate('project', [id]);
       return p;
     } catch (err) {
       if (isDuplicateKey(err)) throw new Conflict('Project', `a project named "${patch.name}" already exists`);
@@ -270,10 +276,7 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     const res = await serviceAccounts.deleteOne({ _id: id, orgId });
     if (res.deletedCount === 0) throw new NotFound(`service account ${id}`);
     await bindings.deleteMany({ orgId, principalType: 'serviceAccount', principalId: id });
-    await apiKeys.updateMany(
-      { orgId, ownerType: 'serviceAccount', ownerId: id, revokedAt: null },
-      { $set: { revokedAt: new Date(), revokedReason: 'service account deleted' } },
-    );
+    await revokeKeysOf(orgId, 'serviceAccount', id, 'service account deleted');
   }
 
   // --- API keys -------------------------------------------------------------------------------
@@ -305,8 +308,10 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     if (!k) throw new NotFound(`API key ${id}`);
     return k;
   }
+  /** For access checks, through the cache: a revocation is seen at once on every instance. Read-only result. */
   async function findApiKey(orgId: string, id: string): Promise<ApiKeyDoc | null> {
-    return apiKeys.findOne({ _id: id, orgId }).lean<ApiKeyDoc>();
+    const k = await fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
+    return k && k.orgId === orgId ? k : null;
   }
   async function markApiKeyUsed(id: string, at: Date): Promise<void> {
     await apiKeys.updateOne({ _id: id }, { $set: { lastUsedAt: at } });
@@ -320,9 +325,20 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
   async function findServiceAccount(orgId: string, id: string): Promise<ServiceAccountDoc | null> {
     return serviceAccounts.findOne({ _id: id, orgId }).lean<ServiceAccountDoc>();
   }
+  /** A secret always names the same key, so only the key itself needs to stay fresh. */
+  const apiKeyIdByHash = new Map<string, string>();
   async function findApiKeyBySecret(secret: string): Promise<ApiKeyDoc | null> {
     if (!secret || secret.length > 200) return null;
-    return apiKeys.findOne({ hash: hashSecret(secret) }).lean<ApiKeyDoc>();
+    const hash = hashSecret(secret);
+    let id = apiKeyIdByHash.get(hash);
+    if (!id) {
+      const k = await apiKeys.findOne({ hash }, { _id: 1 }).lean<Pick<ApiKeyDoc, '_id'>>();
+      if (!k) return null;
+      id = k._id;
+      if (apiKeyIdByHash.size >= 100_000) apiKeyIdByHash.clear();
+      apiKeyIdByHash.set(hash, id);
+    }
+    return fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
   }
   async function listApiKeys(orgId: string, filter: { projectId?: string; ownerId?: string } = {}): Promise<ApiKeyDoc[]> {
     return apiKeys
@@ -334,6 +350,7 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     const k = await apiKeys
       .findOneAndUpdate({ _id: id, orgId, revokedAt: null }, { $set: { revokedAt: new Date(), revokedReason: reason } }, { returnDocument: 'after' })
       .lean<ApiKeyDoc>();
+    await fresh.invalidate('apikey', [id]);
     return k ?? getApiKey(orgId, id);
   }
   /** Revokes every live key a user owns (deprovisioning); returns how many. */
@@ -342,6 +359,9 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
       { orgId, ownerType, ownerId, revokedAt: null },
       { $set: { revokedAt: new Date(), revokedReason: reason } },
     );
+    // Every key of the owner, revoked before or now: cheap, and no key created meanwhile is missed.
+    const all = await apiKeys.find({ orgId, ownerType, ownerId }, { _id: 1 }).lean<Array<Pick<ApiKeyDoc, '_id'>>>();
+    await fresh.invalidate('apikey', all.map((k) => k._id));
     return res.modifiedCount;
   }
 
@@ -364,36 +384,37 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     return { key: doc, secret };
   }
   /**
-   * Verified admin keys are trusted for `adminKeyCacheMs` per process (like directory tokens), so the
-   * access-check hot path is not an extra read; a revocation here takes effect at once in this process
-   * and within the cache time elsewhere. Last-used times are written at most once a minute.
+   * Admin keys authenticate every admin and access-check call, so they go through the cache; a
+   * revocation is seen at once on every instance. Last-used times are written at most once a minute.
    */
-  const adminKeyCache = new Map<string, { key: AdminKeyDoc | null; until: number }>();
+  const adminKeyIdByHash = new Map<string, string>();
+  const adminLastUsedWritten = new Map<string, number>();
   const ADMIN_LAST_USED_RESOLUTION_MS = 60_000;
   async function findAdminKeyBySecret(secret: string): Promise<AdminKeyDoc | null> {
     if (!secret || secret.length > 200) return null;
     const hash = hashSecret(secret);
-    const now = Date.now();
-    const cached = adminKeyCache.get(hash);
-    let k: AdminKeyDoc | null;
-    if (cached && cached.until > now) k = cached.key;
-    else {
-      k = await adminKeys.findOne({ hash }).lean<AdminKeyDoc>();
-      if (adminKeyCacheMs > 0) {
-        if (adminKeyCache.size > 10_000) adminKeyCache.clear();
-        adminKeyCache.set(hash, { key: k, until: now + adminKeyCacheMs });
-      }
+    let id = adminKeyIdByHash.get(hash);
+    if (!id) {
+      const found = await adminKeys.findOne({ hash }, { _id: 1 }).lean<Pick<AdminKeyDoc, '_id'>>();
+      if (!found) return null;
+      id = found._id;
+      if (adminKeyIdByHash.size >= 10_000) adminKeyIdByHash.clear();
+      adminKeyIdByHash.set(hash, id);
     }
-    if (k && !k.revokedAt && (!k.lastUsedAt || now - new Date(k.lastUsedAt).getTime() > ADMIN_LAST_USED_RESOLUTION_MS)) {
-      k.lastUsedAt = new Date(now);
-      void adminKeys.updateOne({ _id: k._id }, { $set: { lastUsedAt: k.lastUsedAt } }).catch(() => undefined);
+    const k = await fresh.read('adminkey', id, () => adminKeys.findOne({ _id: id }).lean<AdminKeyDoc>());
+    const now = Date.now();
+    const last = Math.max(adminLastUsedWritten.get(id) ?? 0, k?.lastUsedAt ? new Date(k.lastUsedAt).getTime() : 0);
+    if (k && !k.revokedAt && now - last > ADMIN_LAST_USED_RESOLUTION_MS) {
+      if (adminLastUsedWritten.size >= 10_000) adminLastUsedWritten.clear();
+      adminLastUsedWritten.set(id, now);
+      void adminKeys.updateOne({ _id: id }, { $set: { lastUsedAt: new Date(now) } }).catch(() => undefined);
     }
     return k;
   }
   async function revokeAdminKey(orgId: string, id: string): Promise<void> {
     const res = await adminKeys.updateOne({ _id: id, orgId }, { $set: { revokedAt: new Date() } });
     if (res.matchedCount === 0) throw new NotFound(`admin key ${id}`);
-    for (const [hash, entry] of adminKeyCache) if (entry.key?._id === id) adminKeyCache.delete(hash);
+    await fresh.invalidate('adminkey', [id]);
   }
 
   return {
@@ -405,6 +426,7 @@ export function createRbacStore(deps: RbacModels & { adminKeyCacheMs?: number })
     createProject,
     getProject,
     listProjects,
+    liveProject,
     updateProject,
     createPolicy,
     getPolicy,

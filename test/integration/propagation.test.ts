@@ -154,6 +154,47 @@ describe('propagation survives Redis losing its data', () => {
   });
 });
 
+describe('fairness between tenants', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ SWEEP_GRACE_MS: '120000', SWEEP_INTERVAL_MS: '60000' });
+    await h.startWorkers();
+  });
+  afterAll(async () => h.close());
+
+  it("propagates a quiet directory's single change promptly while another directory runs a large initial sync", async () => {
+    const busy = await orgWithProject(h, 'entra');
+    const quiet = await orgWithProject(h, 'okta');
+    const { userIds } = await seedUsers(h, busy.dir, 3000);
+    // The initial sync as SCIM records it: one change per created user, all queued at once.
+    const backlog = (
+      await Promise.all(
+        Array.from({ length: 6 }, async (_, lane) => {
+          const ids: string[] = [];
+          for (let i = lane; i < userIds.length; i += 6) ids.push(...(await h.c.changes.record({ orgId: busy.dir.orgId, kind: 'user.created', userIds: [userIds[i]] })));
+          return ids;
+        }),
+      )
+    ).flat();
+    await h.c.pipeline.queue.enqueueChanges(backlog.map((id) => ({ id, orgId: busy.dir.orgId })));
+
+    const scim = h.as(quiet.dir);
+    const u = (await scim.post('/Users', newUser('quiet@example.com'))).body.id;
+    const g = (await scim.post('/Groups', { schemas: [GROUP_URN], displayName: 'Quiet' })).body.id;
+    await quiet.api.post(`/orgs/${quiet.dir.orgId}/bindings`, { principal: { type: 'group', id: g }, scope: { type: 'project', projectId: quiet.project }, roleId: 'preset:project-viewer' });
+    const res = await scim.patch(`/Groups/${g}`, { schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value: u }] }] });
+    const changeId = res.headers['x-change-id'];
+    const tracked = await quiet.api.get(`/changes/${changeId}?wait=20000`);
+    expect(tracked.body.status).toBe('applied');
+    const busyPending = await h.c.changeDocs.countDocuments({ orgId: busy.dir.orgId, status: 'pending' });
+    console.log(`quiet tenant's change applied in ${tracked.body.lagMs} ms with ${busyPending} of ${backlog.length} of the busy tenant's changes still pending`);
+    // It did not wait behind the other directory's backlog: most of it is still queued.
+    expect(busyPending).toBeGreaterThan(backlog.length / 2);
+    expect(tracked.body.lagMs).toBeLessThan(10_000);
+    expect((await check(quiet.api, u, quiet.project)).allowed).toBe(true);
+  });
+});
+
 describe('propagation survives a worker killed mid-job', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -33,6 +33,16 @@ export interface Harness {
   adminKey(orgId: string, roleId?: string): Promise<{ secret: string; keyId: string; api: AdminClient }>;
   /** Starts in-process propagation workers (and the sweeper) for this harness; stopped by close(). */
   startWorkers(opts?: { sweepIntervalMs?: number }): Promise<void>;
+  /** A second instance of the service (own process state and caches) on the same MongoDB and Redis. */
+  peer(env?: Record<string, string>): Promise<Peer>;
+  close(): Promise<void>;
+}
+
+export interface Peer {
+  c: Container;
+  app: Express;
+  admin(secret: string): AdminClient;
+  as(dir: TestDirectory): ScimClient;
   close(): Promise<void>;
 }
 
@@ -80,6 +90,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const c = await createContainer(config, { dbName });
   await c.ensureIndexes();
   const app = buildApp(c) as unknown as Express;
+  const peers: Peer[] = [];
   let n = 0;
   let stopWorkers: (() => Promise<void>) | undefined;
   return {
@@ -100,7 +111,15 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async startWorkers(opts = {}) {
       stopWorkers = startWorkers(c, { sweepIntervalMs: opts.sweepIntervalMs });
     },
+    async peer(peerEnv = {}) {
+      const pc = await createContainer(loadConfig({ ...process.env, ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])), ...peerEnv }), { dbName });
+      const papp = buildApp(pc) as unknown as Express;
+      const peer: Peer = { c: pc, app: papp, admin: (secret) => adminClientFor(papp, secret), as: (dir) => clientFor(papp, dir.token), close: () => within(10_000, pc.close()) };
+      peers.push(peer);
+      return peer;
+    },
     async close() {
+      for (const p of peers) await p.close();
       // Bounded: a teardown that waits on a stuck backend must fail this file, not hang the run.
       await within(30_000, stopWorkers?.());
       await within(30_000, c.mongo.db!.dropDatabase());
