@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import type { Logger } from '../shared/logger';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
-import { isDuplicateKey } from '../shared/mongo';
+import { distinctOf, isDuplicateKey } from '../shared/mongo';
 import type { ChangeLog } from '../propagation/change-log';
 import type { DirectoryContext } from './context';
 import { deepEqual } from './deep-equal';
@@ -183,7 +183,7 @@ export function createGroupService(deps: {
   async function remove(ctx: DirectoryContext, id: string, ifMatch?: string): Promise<{ changeIds: string[] }> {
     const current = await get(ctx, id);
     checkIfMatch(ifMatch, current.version);
-    const memberUserIds = (await memberships.distinct('memberId', {
+    const memberUserIds = (await distinctOf(memberships, 'memberId', {
       directoryId: ctx.directoryId,
       groupId: id,
       memberType: 'User',
@@ -201,10 +201,12 @@ export function createGroupService(deps: {
       { $set: { orgId: ctx.orgId, directoryId: ctx.directoryId, displayName: current.displayName, deletedAt: new Date() } },
       { upsert: true },
     );
-    await groups.deleteOne({ _id: id, directoryId: ctx.directoryId });
-    await memberships.deleteMany({ directoryId: ctx.directoryId, groupId: id });
+    // Memberships first, the group last: if this stops half-way the group is still there, and the
+    // IdP's retried DELETE finishes the job instead of leaving memberships of a group that is gone.
+    await byIds.deleteMatching(memberships, { directoryId: ctx.directoryId, groupId: id });
     // Nested-group memberships where this group was the member go too.
-    await memberships.deleteMany({ directoryId: ctx.directoryId, memberId: id });
+    await byIds.deleteMatching(memberships, { directoryId: ctx.directoryId, memberId: id });
+    await groups.deleteOne({ _id: id, directoryId: ctx.directoryId });
     return { changeIds };
   }
 

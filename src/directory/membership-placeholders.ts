@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { distinctOf } from '../shared/mongo';
 import type { MembershipDoc } from './models';
 
 type Query = Record<string, unknown>;
@@ -22,8 +23,8 @@ export async function resolveMembershipPlaceholders(
   for (const [key, value] of Object.entries(query)) {
     if (key === '__members.value' || key === '__groups.value') {
       // members.value of a group = memberId; groups.value of a user = groupId.
-      const [matchField, yieldField] = key === '__members.value' ? ['memberId', 'groupId'] : ['groupId', 'memberId'];
-      const ids = (await memberships.distinct(yieldField, { directoryId, [matchField]: value })) as string[];
+      const [matchField, yieldField]: ['memberId' | 'groupId', 'memberId' | 'groupId'] = key === '__members.value' ? ['memberId', 'groupId'] : ['groupId', 'memberId'];
+      const ids = await distinctOf(memberships, yieldField, { directoryId, [matchField]: value });
       out._id = mergeIdCondition(out._id, { $in: ids });
     } else if (key === '$and' || key === '$or' || key === '$nor') {
       out[key] = await resolveMembershipPlaceholders(value as Query, memberships, directoryId);

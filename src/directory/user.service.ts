@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import type { Logger } from '../shared/logger';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
-import { isDuplicateKey } from '../shared/mongo';
+import { distinctOf, isDuplicateKey } from '../shared/mongo';
 import type { ChangeLog } from '../propagation/change-log';
 import type { ChangeKind } from '../propagation/change.model';
 import type { DirectoryContext } from './context';
@@ -202,7 +202,7 @@ export function createUserService(deps: {
       },
       { upsert: true },
     );
-    const groupIds = (await memberships.distinct('groupId', { directoryId: ctx.directoryId, memberId: id })) as string[];
+    const groupIds = await distinctOf(memberships, 'groupId', { directoryId: ctx.directoryId, memberId: id });
     await memberships.deleteMany({ directoryId: ctx.directoryId, memberId: id });
     if (groupIds.length > 0) {
       await groups.updateMany(
@@ -216,7 +216,7 @@ export function createUserService(deps: {
 
   /** The groups a user is a direct member of, for the readOnly `groups` attribute. */
   async function groupsOf(ctx: DirectoryContext, userId: string): Promise<Array<{ id: string; displayName: string }>> {
-    const groupIds = (await memberships.distinct('groupId', { directoryId: ctx.directoryId, memberId: userId })) as string[];
+    const groupIds = await distinctOf(memberships, 'groupId', { directoryId: ctx.directoryId, memberId: userId });
     if (groupIds.length === 0) return [];
     const docs = await groups
       .find({ _id: { $in: groupIds }, directoryId: ctx.directoryId }, { displayName: 1 })

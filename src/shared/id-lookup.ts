@@ -18,7 +18,16 @@ export interface IdLookup {
   findByIds<T>(model: Model<T>, ids: string[], filter: Record<string, unknown>, fields: string[]): Promise<T[]>;
   /** Deletes the documents with these ids; returns how many existed. */
   deleteByIds<T>(model: Model<T>, ids: string[]): Promise<number>;
+  /** Deletes every document matching `filter`, however many (a 100,000-member group's memberships). */
+  deleteMatching<T>(model: Model<T>, filter: Record<string, unknown>): Promise<number>;
 }
+
+/**
+ * FerretDB v1 deletes the documents a filter matched in one SQL statement with one parameter per
+ * document, which PostgreSQL caps at 65,535 ("extended protocol limited to 65535 parameters"); so
+ * there a large delete goes in `_id` ranges of at most this many documents.
+ */
+const DELETE_RANGE = 50_000;
 
 /**
  * Looking up many documents by id. On MongoDB that is `$in` over `_id`. FerretDB v1 pushes no
@@ -41,6 +50,9 @@ export function createIdLookup(backend: MongoBackend): IdLookup {
         for (let i = 0; i < ids.length; i += CHUNK) n += (await model.deleteMany({ _id: { $in: ids.slice(i, i + CHUNK) } })).deletedCount;
         return n;
       },
+      async deleteMatching(model, filter) {
+        return (await model.deleteMany(filter)).deletedCount;
+      },
     };
   }
   return {
@@ -52,6 +64,16 @@ export function createIdLookup(backend: MongoBackend): IdLookup {
     async deleteByIds(model, ids) {
       const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id }));
       return results.reduce((n, r) => n + r.deletedCount, 0);
+    },
+    async deleteMatching(model, filter) {
+      let n = 0;
+      for (;;) {
+        const batch = await model.find(filter, '_id').sort({ _id: 1 }).limit(DELETE_RANGE).lean<Array<{ _id: string }>>();
+        if (batch.length === 0) return n;
+        // A range, not `$in`: FerretDB checks `$in` against each candidate in turn, a range in constant time.
+        n += (await model.deleteMany({ ...filter, _id: { $gte: batch[0]._id, $lte: batch[batch.length - 1]._id } })).deletedCount;
+        if (batch.length < DELETE_RANGE) return n;
+      }
     },
   };
 }

@@ -36,3 +36,12 @@ export function isConnectionError(err: unknown): boolean {
 export function modelOf<T>(conn: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
   return conn.model(name, schema as Schema, collection) as unknown as Model<T>;
 }
+
+/**
+ * The distinct values of one field among the matching documents. Not `distinct`: FerretDB v1 takes
+ * 106 s for it over 100,000 memberships where a projected find takes 4 s; MongoDB is fine either way.
+ */
+export async function distinctOf<T>(model: Model<T>, field: keyof T & string, filter: Record<string, unknown>): Promise<string[]> {
+  const rows = await model.find(filter, { [field]: 1, _id: 0 }).lean<Array<Record<string, unknown>>>();
+  return [...new Set(rows.map((r) => r[field]).filter((v): v is string => typeof v === 'string'))];
+}
