@@ -16,7 +16,7 @@ const ROLES = Number(process.env.BENCH_ROLES ?? 50);
 const GROUPS_PER_USER = 3;
 
 async function main() {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', TOKEN_CACHE_MS: '60000' });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const c = await createContainer(config, { dbName: process.env.BENCH_DB ?? 'bench_access' });
   await c.mongo.db!.dropDatabase();
   await c.ensureIndexes();

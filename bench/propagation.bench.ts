@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const prefix = `benchprop${Date.now()}`;
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SCIM_RATE_LIMIT_PER_SECOND: '0', QUEUE_PREFIX: prefix, TOKEN_CACHE_MS: '60000' });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SCIM_RATE_LIMIT_PER_SECOND: '0', QUEUE_PREFIX: prefix });
   const c = await createContainer(config, { dbName: prefix });
   await c.ensureIndexes();
   const app = buildApp(c);

@@ -10,7 +10,7 @@ import { buildApp } from '../src/app';
 
 async function main() {
   const dbName = process.env.BENCH_DB ?? 'bench';
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SCIM_RATE_LIMIT_PER_SECOND: '0', TOKEN_CACHE_MS: '60000' });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SCIM_RATE_LIMIT_PER_SECOND: '0' });
   const c = await createContainer(config, { dbName });
   await c.ensureIndexes();
   const sample = {

@@ -103,7 +103,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         } else {
           const tokens = await c.tenancy.listTokens(dir._id);
           print(
-            tokens.map((t) => `${t._id}\t…${t.hint}\t${t.revokedAt ? 'revoked' : 'active'}\tcreated ${t.createdAt.toISOString()}`).join('\n'),
+            tokens.map((t) => `${t.id}\t…${t.hint}\t${t.revokedAt ? 'revoked' : 'active'}\tcreated ${t.createdAt.toISOString()}`).join('\n'),
             { tokens },
           );
         }

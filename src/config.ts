@@ -26,8 +26,6 @@ const schema = z.object({
   /** Per-directory sustained request rate; Entra sends at most 25/s per tenant, Okta less. 0 disables. */
   SCIM_RATE_LIMIT_PER_SECOND: intFromEnv(200),
   SCIM_RATE_LIMIT_BURST: intFromEnv(400, 1),
-  /** How long a verified directory token stays cached in one process; revocation takes effect within it. */
-  TOKEN_CACHE_MS: intFromEnv(5000),
   /**
    * How long one process may keep an access document, API key, admin key or project it read. Every
    * read still checks the entry's freshness tag in Redis, so writes are seen at once on all instances;

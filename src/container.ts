@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './shared/logger';
 import { connectMongo } from './shared/mongo';
 import { connectRedis } from './shared/redis';
 import { createFreshCache, type FreshCache } from './shared/fresh-cache';
+import { createLastUsed } from './shared/last-used';
 import { createIdLookup, detectBackend, type MongoBackend } from './shared/id-lookup';
 import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
@@ -65,14 +66,15 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const changeDocs = changeModel(mongo);
   const changeSlices = changeSliceModel(mongo);
   const changes = createChangeLog({ changes: changeDocs });
-  const tenancy = createTenancyService({ ...models, tokenCacheMs: config.TOKEN_CACHE_MS });
   const rbacM = rbacModels(mongo);
   const accessDocs = accessModel(mongo);
   const auditEvents = auditModel(mongo);
   const hotRedis = config.ACCESS_CACHE_MS > 0 ? connectRedis(config.REDIS_URL, { forHotPath: true }) : null;
   hotRedis?.on('error', (err) => log.debug({ err: err.message }, 'redis (access cache) connection error'));
+  const lastUsed = createLastUsed(mongo);
   const fresh = createFreshCache({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlMs: config.ACCESS_CACHE_MS, maxEntries: config.ACCESS_CACHE_ENTRIES, log });
-  const rbac = createRbacStore({ ...rbacM, fresh });
+  const tenancy = createTenancyService({ ...models, fresh, lastUsed });
+  const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
   const access = createAccessService({ access: accessDocs, rbac, principals, fresh, log });
@@ -102,7 +104,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const groups = createGroupService({ ...models, changes, ids, log });
 
   async function ensureIndexes() {
-    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents] as Array<Model<unknown>>) {
+    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model] as Array<Model<unknown>>) {
       await model.createCollection().catch(() => undefined);
       await model.createIndexes();
     }

@@ -3,6 +3,8 @@ import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import { newId, newSecret } from '../shared/ids';
 import { isDuplicateKey } from '../shared/mongo';
 import { hashSecret, sameHash } from '../shared/secret-hash';
+import type { FreshCache } from '../shared/fresh-cache';
+import type { LastUsed } from '../shared/last-used';
 import type { DirectoryDoc, DirectoryTokenDoc, OrganizationDoc, Provider } from './models';
 import { PROVIDERS } from './models';
 
@@ -27,11 +29,13 @@ export function createTenancyService(deps: {
   organizations: Model<OrganizationDoc>;
   directories: Model<DirectoryDoc>;
   tokens: Model<DirectoryTokenDoc>;
-  tokenCacheMs: number;
+  /** Verified tokens are kept per process; a revocation is seen at once on every instance. */
+  fresh: FreshCache;
+  lastUsed: LastUsed;
 }) {
-  const { organizations, directories, tokens } = deps;
-  /** hash -> verified directory, for a few seconds: the SCIM hot path then needs no token read. */
-  const cache = new Map<string, { value: AuthenticatedDirectory; until: number }>();
+  const { organizations, directories, tokens, fresh, lastUsed } = deps;
+  /** A secret always names the same token, so only the token itself needs to stay fresh. */
+  const tokenIdByHash = new Map<string, string>();
 
   async function ensureOrganization(slug: string, name?: string): Promise<{ org: OrganizationDoc; created: boolean }> {
     if (!SLUG.test(slug)) throw new InvalidRequest(`organization slug "${slug}" must be lower-case letters, digits and -`);
@@ -127,7 +131,9 @@ export function createTenancyService(deps: {
 
   async function listTokens(directoryId: string) {
     const docs = await tokens.find({ directoryId }).sort({ createdAt: 1 }).lean<DirectoryTokenDoc[]>();
-    return docs.map(({ hash: _hash, ...rest }) => rest);
+    const used = await lastUsed.of('dirtoken', docs.map((t) => t._id));
+    // Never the hash: a listing shows which token is which by id and last four characters.
+    return docs.map((t) => ({ id: t._id, hint: t.hint, createdAt: t.createdAt, revokedAt: t.revokedAt ?? null, lastUsedAt: used.get(t._id) ?? null }));
   }
 
   async function revokeToken(directoryId: string, tokenId: string): Promise<void> {
@@ -136,7 +142,7 @@ export function createTenancyService(deps: {
       const exists = await tokens.exists({ _id: tokenId, directoryId });
       if (!exists) throw new NotFound(`token ${tokenId}`);
     }
-    for (const [hash, entry] of cache) if (entry.value.tokenId === tokenId) cache.delete(hash);
+    await fresh.invalidate('dirtoken', [tokenId]);
   }
 
   /** Revokes every token of the directory but the newest: the end of a rotation's overlap window. */
@@ -154,24 +160,23 @@ export function createTenancyService(deps: {
   async function authenticate(secret: string): Promise<AuthenticatedDirectory | null> {
     if (!secret || secret.length > 200) return null;
     const hash = hashSecret(secret);
-    const now = Date.now();
-    const hit = cache.get(hash);
-    if (hit && hit.until > now) return hit.value;
-    const doc = await tokens.findOne({ hash }).lean<DirectoryTokenDoc>();
-    if (!doc || doc.revokedAt || !sameHash(doc.hash, hash)) {
-      cache.delete(hash);
-      return null;
+    let tokenId = tokenIdByHash.get(hash);
+    if (!tokenId) {
+      const found = await tokens.findOne({ hash }, { _id: 1 }).lean<Pick<DirectoryTokenDoc, '_id'>>();
+      if (!found) return null;
+      tokenId = found._id;
+      if (tokenIdByHash.size >= 10_000) tokenIdByHash.clear();
+      tokenIdByHash.set(hash, tokenId);
     }
-    const directory = await directories.findOne({ _id: doc.directoryId }).lean<DirectoryDoc>();
-    if (!directory) return null;
-    const value = { directory, tokenId: doc._id };
-    if (deps.tokenCacheMs > 0) {
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { value, until: now + deps.tokenCacheMs });
-    }
-    // Last use is bookkeeping, not worth a write per request: at most one per cache period.
-    void tokens.updateOne({ _id: doc._id }, { $set: { lastUsedAt: new Date() } }).catch(() => undefined);
-    return value;
+    const id = tokenId;
+    const verified = await fresh.read('dirtoken', id, async () => {
+      const doc = await tokens.findOne({ _id: id }).lean<DirectoryTokenDoc>();
+      const directory = doc ? await directories.findOne({ _id: doc.directoryId }).lean<DirectoryDoc>() : null;
+      return doc && directory ? { doc, directory } : null;
+    });
+    if (!verified || verified.doc.revokedAt || !sameHash(verified.doc.hash, hash)) return null;
+    lastUsed.touch('dirtoken', id);
+    return { directory: verified.directory, tokenId: id };
   }
 
   return {

@@ -32,9 +32,6 @@ export interface CheckResult extends Decision {
   changeId: string | null;
 }
 
-/** Last-used times are written at most this often per key, so the hot path stays one read. */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 export type AccessService = ReturnType<typeof createAccessService>;
 
 /**
@@ -50,7 +47,6 @@ export function createAccessService(deps: {
   log: Logger;
 }) {
   const { access, rbac, principals, fresh } = deps;
-  const lastUsedWritten = new Map<string, number>();
   const grantPool = new Map<string, GrantRef>();
 
   /** The evaluation inputs for some principals' bindings, or (null) for every binding of the organization. */
@@ -235,11 +231,7 @@ export function createAccessService(deps: {
   }
 
   function touchKey(key: ApiKeyDoc) {
-    const now = Date.now();
-    const last = Math.max(lastUsedWritten.get(key._id) ?? 0, key.lastUsedAt ? new Date(key.lastUsedAt).getTime() : 0);
-    if (now - last < LAST_USED_RESOLUTION_MS) return;
-    lastUsedWritten.set(key._id, now);
-    rbac.markApiKeyUsed(key._id, new Date(now)).catch((err) => deps.log.warn({ err: (err as Error).message }, 'could not record key use'));
+    rbac.markApiKeyUsed(key._id, (err) => deps.log.warn({ err: err.message }, 'could not record key use'));
   }
 
   /** Organization-level grants reach a project only while it exists and is not archived. */

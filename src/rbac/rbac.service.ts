@@ -4,6 +4,7 @@ import { newId, newSecret } from '../shared/ids';
 import { isDuplicateKey } from '../shared/mongo';
 import { hashSecret } from '../shared/secret-hash';
 import type { FreshCache } from '../shared/fresh-cache';
+import type { LastUsed } from '../shared/last-used';
 import type {
   AdminKeyDoc,
   ApiKeyDoc,
@@ -30,8 +31,8 @@ export interface AccessImpact {
 export type RbacStore = ReturnType<typeof createRbacStore>;
 
 /** Owner of the RBAC collections: projects, roles, policies, bindings, service accounts and keys. */
-export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
-  const { projects, roles, policies, bindings, serviceAccounts, apiKeys, adminKeys, fresh } = deps;
+export function createRbacStore(deps: RbacModels & { fresh: FreshCache; lastUsed: LastUsed }) {
+  const { projects, roles, policies, bindings, serviceAccounts, apiKeys, adminKeys, fresh, lastUsed } = deps;
 
   async function insertUnique<T>(model: Model<T>, doc: T, what: string, detail: string): Promise<T> {
     try {
@@ -306,15 +307,20 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
   async function getApiKey(orgId: string, id: string): Promise<ApiKeyDoc> {
     const k = await apiKeys.findOne({ _id: id, orgId }).lean<ApiKeyDoc>();
     if (!k) throw new NotFound(`API key ${id}`);
-    return k;
+    return (await withLastUse([k]))[0];
+  }
+  async function withLastUse(keys: ApiKeyDoc[]): Promise<ApiKeyDoc[]> {
+    const used = await lastUsed.of('apikey', keys.map((k) => k._id));
+    return keys.map((k) => ({ ...k, lastUsedAt: used.get(k._id) ?? null }));
   }
   /** For access checks, through the cache: a revocation is seen at once on every instance. Read-only result. */
   async function findApiKey(orgId: string, id: string): Promise<ApiKeyDoc | null> {
     const k = await fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
     return k && k.orgId === orgId ? k : null;
   }
-  async function markApiKeyUsed(id: string, at: Date): Promise<void> {
-    await apiKeys.updateOne({ _id: id }, { $set: { lastUsedAt: at } });
+  /** Throttled, fire and forget: the check that used the key does not wait for it. */
+  function markApiKeyUsed(id: string, onError?: (err: Error) => void): void {
+    lastUsed.touch('apikey', id, onError);
   }
   async function findRole(orgId: string, id: string): Promise<CustomRoleDoc | null> {
     return roles.findOne({ _id: id, orgId }).lean<CustomRoleDoc>();
@@ -341,10 +347,11 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
     return fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
   }
   async function listApiKeys(orgId: string, filter: { projectId?: string; ownerId?: string } = {}): Promise<ApiKeyDoc[]> {
-    return apiKeys
+    const keys = await apiKeys
       .find({ orgId, ...(filter.projectId ? { projectId: filter.projectId } : {}), ...(filter.ownerId ? { ownerId: filter.ownerId } : {}) })
       .sort({ createdAt: 1 })
       .lean<ApiKeyDoc[]>();
+    return withLastUse(keys);
   }
   async function revokeApiKey(orgId: string, id: string, reason: string): Promise<ApiKeyDoc> {
     const k = await apiKeys
@@ -385,11 +392,9 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
   }
   /**
    * Admin keys authenticate every admin and access-check call, so they go through the cache; a
-   * revocation is seen at once on every instance. Last-used times are written at most once a minute.
+   * revocation is seen at once on every instance. Last-used times are kept apart (see shared/last-used).
    */
   const adminKeyIdByHash = new Map<string, string>();
-  const adminLastUsedWritten = new Map<string, number>();
-  const ADMIN_LAST_USED_RESOLUTION_MS = 60_000;
   async function findAdminKeyBySecret(secret: string): Promise<AdminKeyDoc | null> {
     if (!secret || secret.length > 200) return null;
     const hash = hashSecret(secret);
@@ -402,13 +407,7 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache }) {
       adminKeyIdByHash.set(hash, id);
     }
     const k = await fresh.read('adminkey', id, () => adminKeys.findOne({ _id: id }).lean<AdminKeyDoc>());
-    const now = Date.now();
-    const last = Math.max(adminLastUsedWritten.get(id) ?? 0, k?.lastUsedAt ? new Date(k.lastUsedAt).getTime() : 0);
-    if (k && !k.revokedAt && now - last > ADMIN_LAST_USED_RESOLUTION_MS) {
-      if (adminLastUsedWritten.size >= 10_000) adminLastUsedWritten.clear();
-      adminLastUsedWritten.set(id, now);
-      void adminKeys.updateOne({ _id: id }, { $set: { lastUsedAt: new Date(now) } }).catch(() => undefined);
-    }
+    if (k && !k.revokedAt) lastUsed.touch('adminkey', id);
     return k;
   }
   async function revokeAdminKey(orgId: string, id: string): Promise<void> {

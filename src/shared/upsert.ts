@@ -3,8 +3,7 @@ import { isDuplicateKey } from './mongo';
 
 /**
  * Create-or-update by id without the server's `upsert`. FerretDB v1 fails concurrent upserts of one id
- * with E11000 and then holds on to its PostgreSQL connections until it stops answering; an insert that
- * hits a duplicate, followed by an update, is safe on it and on MongoDB alike.
+ * with E11000; an insert that hits a duplicate, followed by an update, is safe on it and on MongoDB alike.
  */
 export async function upsertById<T>(model: Model<T>, id: string, set: Record<string, unknown>): Promise<void> {
   const res = await model.updateOne({ _id: id } as never, { $set: set, $inc: { version: 1 } } as never);
@@ -31,11 +30,21 @@ export async function upsertManyById<T>(model: Model<T>, docs: Array<{ _id: stri
     if (list.length === 0) existing = docs.map((_, i) => i);
   }
   if (existing.length === 0) return;
-  await model.bulkWrite(
-    existing.map((i) => {
-      const { _id, ...set } = docs[i];
-      return { updateOne: { filter: { _id }, update: { $set: set, $inc: { version: 1 } } } };
-    }) as never,
-    { ordered: false },
-  );
+  for (let i = 0; i < existing.length; i += UPDATES_PER_COMMAND) {
+    await model.bulkWrite(
+      existing.slice(i, i + UPDATES_PER_COMMAND).map((k) => {
+        const { _id, ...set } = docs[k];
+        return { updateOne: { filter: { _id }, update: { $set: set, $inc: { version: 1 } } } };
+      }) as never,
+      { ordered: false },
+    );
+  }
 }
+
+/**
+ * FerretDB v1 keeps one PostgreSQL connection per statement of an `update` command until the whole
+ * command ends (its handler defers each statement's iterator close inside the loop). A command of 500
+ * updates therefore needs 500 connections from a pool of 80, waits for them forever, and the server
+ * stops answering everyone. Small commands keep that bounded; MongoDB does not care either way.
+ */
+const UPDATES_PER_COMMAND = 16;

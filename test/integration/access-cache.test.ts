@@ -80,6 +80,37 @@ describe('access-check cache across instances', () => {
     void secret;
   });
 
+  it('refuses a revoked SCIM token on the other instance at once', async () => {
+    const { dir, api } = await setup();
+    const onB = b.as(dir);
+    expect((await onB.get('/Users?count=1')).status).toBe(200);
+    expect((await onB.get('/Users?count=1')).status).toBe(200);
+    const tokens = (await api.get(`/orgs/${dir.orgId}/directories/${dir.directoryId}/tokens`)).body;
+    const tokenId = tokens.tokens[0].id;
+    expect((await api.delete(`/orgs/${dir.orgId}/directories/${dir.directoryId}/tokens/${tokenId}`)).status).toBeLessThan(300);
+    expect((await onB.get('/Users?count=1')).status).toBe(401);
+  });
+
+  it('never undoes a revocation that races the key\'s own use', async () => {
+    // Each check records the key's last use; on FerretDB an update rewrites the whole document it
+    // read, so that write used to put revokedAt back to null now and then (1 to 5 keys in 160).
+    const { dir, api, user, project, onB } = await setup();
+    const stale: string[] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map(async (lane) => {
+        for (let i = 0; i < 25; i++) {
+          const key = (await api.post(`/orgs/${dir.orgId}/api-keys`, { projectId: project, name: `race-${lane}-${i}`, owner: { type: 'user', id: user }, permissions: 'all' })).body;
+          const using = checkOn(onB, { apiKey: key.secret }, project);
+          await api.post(`/orgs/${dir.orgId}/api-keys/${key.id}/revoke`);
+          await using;
+          if ((await checkOn(onB, { apiKey: key.secret }, project)).allowed) stale.push(key.id);
+        }
+      }),
+    );
+    expect(stale).toEqual([]);
+    expect(await h.c.rbacModels.apiKeys.countDocuments({ orgId: dir.orgId, revokedAt: null })).toBe(0);
+  });
+
   it('keeps answering correctly, from MongoDB, when the cache cannot reach Redis', async () => {
     const { scim, user, project, secret } = await setup();
     const blind = await h.peer({ REDIS_URL: 'redis://127.0.0.1:6399' });

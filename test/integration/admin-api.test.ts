@@ -1031,7 +1031,7 @@ describe('directories and tokens', () => {
     expectProblem(await o.api.post(`/orgs/${o.orgId}/directories/${other.dir.directoryId}/tokens`), 404);
     expectProblem(await o.api.get(`/orgs/${o.orgId}/directories/${other.dir.directoryId}/tokens`), 404);
     const [t] = await h.c.tenancy.listTokens(other.dir.directoryId);
-    expectProblem(await o.api.delete(`/orgs/${o.orgId}/directories/${other.dir.directoryId}/tokens/${t._id}`), 404);
+    expectProblem(await o.api.delete(`/orgs/${o.orgId}/directories/${other.dir.directoryId}/tokens/${t.id}`), 404);
     expect((await other.scim.get('/Users')).status).toBe(200);
   });
 });

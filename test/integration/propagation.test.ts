@@ -110,6 +110,18 @@ describe('propagation pipeline (real Redis and MongoDB-wire server)', () => {
     expect(await h.c.models.userTombstones.exists({ _id: u })).toBeTruthy();
   });
 
+  it('recomputes a 500-user slice again over existing access documents', async () => {
+    // A retried or repeated slice updates 500 existing documents: on FerretDB one 500-statement update
+    // command would need 500 backend connections at once and stop the server (see src/shared/upsert.ts).
+    const { dir } = await orgWithProject(h);
+    const { userIds } = await seedUsers(h, dir, 500);
+    await h.c.access.recomputeUsers(dir.orgId, userIds);
+    await h.c.access.recomputeUsers(dir.orgId, userIds);
+    await h.c.access.recomputeUsers(dir.orgId, userIds);
+    const versions = await h.c.mongo.db!.collection('access_documents').distinct('version', { orgId: dir.orgId });
+    expect(versions).toEqual([3]);
+  });
+
   it('fans a binding on a 10,000-member group out to every member', async () => {
     const { dir, api, project } = await orgWithProject(h);
     const { userIds, groupId } = await seedUsers(h, dir, 10_000, { groupName: 'Everyone' });

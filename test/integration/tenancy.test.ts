@@ -64,7 +64,7 @@ describe('directory tokens', () => {
   it('rejects a revoked token at once', async () => {
     const d = await h.directory('okta');
     const [t] = await h.c.tenancy.listTokens(d.directoryId);
-    await h.c.tenancy.revokeToken(d.directoryId, t._id);
+    await h.c.tenancy.revokeToken(d.directoryId, t.id);
     expect((await h.as(d).get('/Users')).status).toBe(401);
   });
 });

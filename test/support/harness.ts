@@ -83,7 +83,6 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...process.env,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     SCIM_RATE_LIMIT_PER_SECOND: '0',
-    TOKEN_CACHE_MS: '0',
     QUEUE_PREFIX: dbName,
     ...env,
   });
