@@ -161,9 +161,11 @@ export function createGroupService(deps: {
         : [];
       const set = { ...nextFields, lastModifiedAt: new Date() };
       const unset = nextFields.externalId === undefined ? { externalId: '' } : undefined;
+      // Members are documents of their own, so a member-only change cannot lose a concurrent one: it need not
+      // wait for the version it read (IdPs send concurrent PATCHes to one group; they must not get 409s).
       const res = await groups.updateOne(
-        { _id: id, directoryId: ctx.directoryId, version: current.version },
-        { $set: set, ...(unset ? { $unset: unset } : {}), $inc: { version: 1 } },
+        { _id: id, directoryId: ctx.directoryId, ...(attrsChanged ? { version: current.version } : {}) },
+        attrsChanged ? { $set: set, ...(unset ? { $unset: unset } : {}), $inc: { version: 1 } } : { $set: { lastModifiedAt: set.lastModifiedAt }, $inc: { version: 1 } },
       );
       if (res.matchedCount !== 1) {
         deps.log.debug({ groupId: id, attempt }, 'concurrent group update; retrying');

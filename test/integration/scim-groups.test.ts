@@ -139,6 +139,16 @@ describe('SCIM Groups', () => {
     expect(res.body.Resources.map((x: { id: string }) => x.id)).toEqual([g.body.id]);
   });
 
+  it('accepts concurrent member PATCHes to one group (as IdPs send them) without 409s or lost members', async () => {
+    const ids = await users(scim, 'conc', 10);
+    const g = (await scim.post('/Groups', { schemas: [GROUP_URN], displayName: 'Concurrent' })).body.id;
+    const results = await Promise.all(
+      ids.map((value) => scim.patch(`/Groups/${g}`, { schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value }] }] })),
+    );
+    expect(results.map((r) => r.status)).toEqual(ids.map(() => 200));
+    expect(memberIds((await scim.get(`/Groups/${g}`)).body)).toEqual([...ids].sort());
+  });
+
   it('adds 1,000 members in one PATCH', async () => {
     const d = await h.directory('okta');
     const c = h.as(d);
