@@ -5,6 +5,7 @@ import { isDuplicateKey } from '../shared/mongo';
 import { hashSecret, sameHash } from '../shared/secret-hash';
 import type { FreshCache } from '../shared/fresh-cache';
 import type { LastUsed } from '../shared/last-used';
+import { createSecretIndex } from '../shared/secret-index';
 import type { DirectoryDoc, DirectoryTokenDoc, OrganizationDoc, Provider } from './models';
 import { PROVIDERS } from './models';
 
@@ -34,8 +35,7 @@ export function createTenancyService(deps: {
   lastUsed: LastUsed;
 }) {
   const { organizations, directories, tokens, fresh, lastUsed } = deps;
-  /** A secret always names the same token, so only the token itself needs to stay fresh. */
-  const tokenIdByHash = new Map<string, string>();
+  const tokenOfSecret = createSecretIndex(tokens, 10_000);
 
   async function ensureOrganization(slug: string, name?: string): Promise<{ org: OrganizationDoc; created: boolean }> {
     if (!SLUG.test(slug)) throw new InvalidRequest(`organization slug "${slug}" must be lower-case letters, digits and -`);
@@ -158,17 +158,9 @@ export function createTenancyService(deps: {
    * reveals nothing about the secret; the stored hash is compared again in constant time.
    */
   async function authenticate(secret: string): Promise<AuthenticatedDirectory | null> {
-    if (!secret || secret.length > 200) return null;
-    const hash = hashSecret(secret);
-    let tokenId = tokenIdByHash.get(hash);
-    if (!tokenId) {
-      const found = await tokens.findOne({ hash }, { _id: 1 }).lean<Pick<DirectoryTokenDoc, '_id'>>();
-      if (!found) return null;
-      tokenId = found._id;
-      if (tokenIdByHash.size >= 10_000) tokenIdByHash.clear();
-      tokenIdByHash.set(hash, tokenId);
-    }
-    const id = tokenId;
+    const named = await tokenOfSecret(secret);
+    if (!named) return null;
+    const { id, hash } = named;
     const verified = await fresh.read('dirtoken', id, async () => {
       const doc = await tokens.findOne({ _id: id }).lean<DirectoryTokenDoc>();
       const directory = doc ? await directories.findOne({ _id: doc.directoryId }).lean<DirectoryDoc>() : null;

@@ -5,6 +5,7 @@ import { isDuplicateKey } from '../shared/mongo';
 import { hashSecret } from '../shared/secret-hash';
 import type { FreshCache } from '../shared/fresh-cache';
 import type { LastUsed } from '../shared/last-used';
+import { createSecretIndex } from '../shared/secret-index';
 import type {
   AdminKeyDoc,
   ApiKeyDoc,
@@ -331,20 +332,10 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache; lastUsed
   async function findServiceAccount(orgId: string, id: string): Promise<ServiceAccountDoc | null> {
     return serviceAccounts.findOne({ _id: id, orgId }).lean<ServiceAccountDoc>();
   }
-  /** A secret always names the same key, so only the key itself needs to stay fresh. */
-  const apiKeyIdByHash = new Map<string, string>();
+  const apiKeyOfSecret = createSecretIndex(apiKeys);
   async function findApiKeyBySecret(secret: string): Promise<ApiKeyDoc | null> {
-    if (!secret || secret.length > 200) return null;
-    const hash = hashSecret(secret);
-    let id = apiKeyIdByHash.get(hash);
-    if (!id) {
-      const k = await apiKeys.findOne({ hash }, { _id: 1 }).lean<Pick<ApiKeyDoc, '_id'>>();
-      if (!k) return null;
-      id = k._id;
-      if (apiKeyIdByHash.size >= 100_000) apiKeyIdByHash.clear();
-      apiKeyIdByHash.set(hash, id);
-    }
-    return fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
+    const named = await apiKeyOfSecret(secret);
+    return named && fresh.read('apikey', named.id, () => apiKeys.findOne({ _id: named.id }).lean<ApiKeyDoc>());
   }
   async function listApiKeys(orgId: string, filter: { projectId?: string; ownerId?: string } = {}): Promise<ApiKeyDoc[]> {
     const keys = await apiKeys
@@ -394,18 +385,11 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache; lastUsed
    * Admin keys authenticate every admin and access-check call, so they go through the cache; a
    * revocation is seen at once on every instance. Last-used times are kept apart (see shared/last-used).
    */
-  const adminKeyIdByHash = new Map<string, string>();
+  const adminKeyOfSecret = createSecretIndex(adminKeys, 10_000);
   async function findAdminKeyBySecret(secret: string): Promise<AdminKeyDoc | null> {
-    if (!secret || secret.length > 200) return null;
-    const hash = hashSecret(secret);
-    let id = adminKeyIdByHash.get(hash);
-    if (!id) {
-      const found = await adminKeys.findOne({ hash }, { _id: 1 }).lean<Pick<AdminKeyDoc, '_id'>>();
-      if (!found) return null;
-      id = found._id;
-      if (adminKeyIdByHash.size >= 10_000) adminKeyIdByHash.clear();
-      adminKeyIdByHash.set(hash, id);
-    }
+    const named = await adminKeyOfSecret(secret);
+    if (!named) return null;
+    const id = named.id;
     const k = await fresh.read('adminkey', id, () => adminKeys.findOne({ _id: id }).lean<AdminKeyDoc>());
     if (k && !k.revokedAt) lastUsed.touch('adminkey', id);
     return k;
