@@ -77,7 +77,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
-  const access = createAccessService({ access: accessDocs, rbac, principals, fresh, log });
+  const access = createAccessService({ access: accessDocs, rbac, principals, fresh, backend: mongoBackend, log });
   const reconcile = createReconcileService({ access, rbac, audit });
   const pipeline = createPipeline({
     changes: changeDocs,
@@ -100,7 +100,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth(), cacheReads: () => fresh.counts() });
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
-  const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow });
+  const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
   const groups = createGroupService({ ...models, changes, ids, log });
 
   async function ensureIndexes() {

@@ -49,6 +49,8 @@ export function createUserService(deps: {
    * (deprovisioning does not wait for propagation). Failing here fails the write: nothing is half-done.
    */
   revokeAccessNow?: (orgId: string, userId: string) => Promise<void>;
+  /** After an activation, deactivation or deletion is stored: access checks read the user's status. */
+  statusChanged?: (userId: string) => Promise<void>;
   log: Logger;
 }) {
   const { users, groups, memberships, userTombstones, changes } = deps;
@@ -168,7 +170,10 @@ export function createUserService(deps: {
       if (kind === 'user.deactivated') await deps.revokeAccessNow?.(ctx.orgId, id);
       try {
         const res = await users.collection.replaceOne({ _id: id, directoryId: ctx.directoryId, version: current.version } as never, next as never);
-        if (res.matchedCount === 1) return { user: next, changeIds, modified: true, before: current };
+        if (res.matchedCount === 1) {
+          if (kind) await deps.statusChanged?.(id);
+          return { user: next, changeIds, modified: true, before: current };
+        }
       } catch (err) {
         if (isDuplicateKey(err)) throw userNameTaken(next.userName);
         throw err;
@@ -211,6 +216,7 @@ export function createUserService(deps: {
       );
     }
     await users.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    await deps.statusChanged?.(id);
     return { changeIds };
   }
 

@@ -3,7 +3,8 @@ import type { PrincipalQueries } from '../directory/principal.queries';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { accessDocId, type AccessDoc, type GrantRef } from './access.model';
-import { upsertById, upsertManyById } from '../shared/upsert';
+import { UPDATE_SHAPE, upsertById, upsertManyById } from '../shared/upsert';
+import type { MongoBackend } from '../shared/id-lookup';
 import { inParallel } from '../shared/in-parallel';
 import type { FreshCache } from '../shared/fresh-cache';
 import { compactAccess, shareGrants, viewForProject } from './access-compaction';
@@ -44,6 +45,7 @@ export function createAccessService(deps: {
   principals: PrincipalQueries;
   /** Answers checks from memory; every write below invalidates what it changed on every instance. */
   fresh: FreshCache;
+  backend: MongoBackend;
   log: Logger;
 }) {
   const { access, rbac, principals, fresh } = deps;
@@ -93,7 +95,7 @@ export function createAccessService(deps: {
       return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
     });
     const now = new Date();
-    await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })));
+    await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })), UPDATE_SHAPE[deps.backend]);
     await fresh.invalidate('access', computed.map((doc) => doc._id));
     return computed;
   }
@@ -160,15 +162,34 @@ export function createAccessService(deps: {
     await fresh.invalidate('access', [id]);
   }
 
+  /** The directory's word on a user (active, or gone), through the cache; the directory invalidates it on every change. */
+  async function userStatus(orgId: string, userId: string) {
+    const u = await fresh.read('user', userId, () => principals.user(orgId, userId));
+    return u && u.orgId === orgId ? u : null;
+  }
+
+  /** Called by the directory after it stored a user's activation, deactivation or deletion. */
+  async function userStatusChanged(userId: string): Promise<void> {
+    await fresh.invalidate('user', [userId]);
+  }
+
   async function stateOf(type: 'user' | 'serviceAccount', orgId: string, id: string): Promise<AccessDoc | null> {
     const docId = accessDocId(type, id);
-    const doc = await fresh.read('access', docId, async () => {
-      const found = await access.findOne({ _id: docId }).lean<AccessDoc>();
-      return found && fresh.enabled ? shareGrants(found, grantPool) : found;
-    });
-    if (doc) return doc.orgId === orgId ? doc : null;
+    const [doc, user] = await Promise.all([
+      fresh.read('access', docId, async () => {
+        const found = await access.findOne({ _id: docId }).lean<AccessDoc>();
+        return found && fresh.enabled ? shareGrants(found, grantPool) : found;
+      }),
+      type === 'user' ? userStatus(orgId, id) : Promise.resolve(null),
+    ]);
+    if (doc) {
+      if (doc.orgId !== orgId) return null;
+      // The check itself sees the user's status, so a deactivation or deletion denies at once, even if a
+      // recompute that read the user a moment before it is still writing an active document.
+      return type === 'user' && doc.isActive && !user?.active ? { ...doc, isActive: false } : doc;
+    }
     // Not materialized yet (created moments ago): compute it now rather than answer from nothing.
-    if (type === 'user') return (await principals.user(orgId, id)) ? recomputeUser(orgId, id) : null;
+    if (type === 'user') return user ? recomputeUser(orgId, id) : null;
     return (await rbac.findServiceAccount(orgId, id)) ? recomputeServiceAccount(orgId, id) : null;
   }
 
@@ -277,7 +298,7 @@ export function createAccessService(deps: {
     return Promise.all(reqs.map((r) => check(orgId, r, readState)));
   }
 
-  return { recomputeUser, recomputeUsers, recomputeServiceAccount, revokeUserNow, check, checkBatch, effective };
+  return { recomputeUser, recomputeUsers, recomputeServiceAccount, revokeUserNow, userStatusChanged, check, checkBatch, effective };
 }
 
 const PARALLEL_RECOMPUTES = 4;

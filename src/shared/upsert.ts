@@ -1,5 +1,7 @@
 import type { Model } from 'mongoose';
 import { isDuplicateKey } from './mongo';
+import { inParallel } from './in-parallel';
+import type { MongoBackend } from './id-lookup';
 
 /**
  * Create-or-update by id without the server's `upsert`. FerretDB v1 fails concurrent upserts of one id
@@ -16,8 +18,30 @@ export async function upsertById<T>(model: Model<T>, id: string, set: Record<str
   }
 }
 
+/** How updates of existing documents are sent: statements per command, commands at once. */
+export interface UpdateShape {
+  perCommand: number;
+  parallel: number;
+}
+
+/**
+ * MongoDB: one bulk command. FerretDB v1 keeps one PostgreSQL connection per statement of an `update`
+ * command until the whole command ends (its handler defers each statement's iterator close inside the
+ * loop): a bulk of 500 needs 500 connections from its pool of 80, waits forever, and the server stops
+ * answering everyone. There, one statement per command, a few commands at once: it holds at most one
+ * connection per command in flight, and uses both cores where one command would use one.
+ */
+export const UPDATE_SHAPE: Record<MongoBackend, UpdateShape> = {
+  mongodb: { perCommand: 1000, parallel: 1 },
+  ferretdb: { perCommand: 1, parallel: 4 },
+};
+
 /** The same for many documents: one unordered insert, then updates for those that already existed. */
-export async function upsertManyById<T>(model: Model<T>, docs: Array<{ _id: string } & Record<string, unknown>>): Promise<void> {
+export async function upsertManyById<T>(
+  model: Model<T>,
+  docs: Array<{ _id: string } & Record<string, unknown>>,
+  shape: UpdateShape = UPDATE_SHAPE.ferretdb,
+): Promise<void> {
   if (docs.length === 0) return;
   let existing: number[] = [];
   try {
@@ -30,21 +54,15 @@ export async function upsertManyById<T>(model: Model<T>, docs: Array<{ _id: stri
     if (list.length === 0) existing = docs.map((_, i) => i);
   }
   if (existing.length === 0) return;
-  for (let i = 0; i < existing.length; i += UPDATES_PER_COMMAND) {
-    await model.bulkWrite(
-      existing.slice(i, i + UPDATES_PER_COMMAND).map((k) => {
+  const commands: number[][] = [];
+  for (let i = 0; i < existing.length; i += shape.perCommand) commands.push(existing.slice(i, i + shape.perCommand));
+  await inParallel(commands, shape.parallel, (command) =>
+    model.bulkWrite(
+      command.map((k) => {
         const { _id, ...set } = docs[k];
         return { updateOne: { filter: { _id }, update: { $set: set, $inc: { version: 1 } } } };
       }) as never,
       { ordered: false },
-    );
-  }
+    ),
+  );
 }
-
-/**
- * FerretDB v1 keeps one PostgreSQL connection per statement of an `update` command until the whole
- * command ends (its handler defers each statement's iterator close inside the loop). A command of 500
- * updates therefore needs 500 connections from a pool of 80, waits for them forever, and the server
- * stops answering everyone. Small commands keep that bounded; MongoDB does not care either way.
- */
-const UPDATES_PER_COMMAND = 16;

@@ -43,6 +43,17 @@ describe('access-check cache across instances', () => {
     expect(await checkOn(onB, { userId: user }, project)).toMatchObject({ allowed: false });
   });
 
+  it('keeps denying a deactivated user even when a stale recompute writes an active document after it', async () => {
+    const { api, scim, user, project, onB } = await setup();
+    expect((await checkOn(onB, { userId: user }, project)).allowed).toBe(true);
+    await scim.patch(`/Users/${user}`, { schemas: [PATCH_URN], Operations: [{ op: 'replace', value: { active: false } }] });
+    // What a worker that read the user a moment before the deactivation would store, and announce.
+    await h.c.mongo.db!.collection('access_documents').updateOne({ _id: `user-${user}` } as never, { $set: { isActive: true } });
+    await h.c.fresh.invalidate('access', [`user-${user}`]);
+    expect(await checkOn(onB, { userId: user }, project)).toMatchObject({ allowed: false });
+    expect(await checkOn(api, { userId: user }, project)).toMatchObject({ allowed: false });
+  });
+
   it('denies a revoked API key on the other instance at once', async () => {
     const { dir, api, user, project, onB } = await setup();
     const key = (await api.post(`/orgs/${dir.orgId}/api-keys`, { projectId: project, name: 'ci', owner: { type: 'user', id: user }, permissions: 'all' })).body;
