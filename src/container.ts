@@ -71,7 +71,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const auditEvents = auditModel(mongo);
   const hotRedis = config.ACCESS_CACHE_MS > 0 ? connectRedis(config.REDIS_URL, { forHotPath: true }) : null;
   hotRedis?.on('error', (err) => log.debug({ err: err.message }, 'redis (access cache) connection error'));
-  const lastUsed = createLastUsed(mongo);
+  const lastUsed = createLastUsed(mongo, ids);
   const fresh = createFreshCache({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlMs: config.ACCESS_CACHE_MS, maxEntries: config.ACCESS_CACHE_ENTRIES, log });
   const tenancy = createTenancyService({ ...models, fresh, lastUsed });
   const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });

@@ -314,9 +314,10 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache; lastUsed
     const used = await lastUsed.of('apikey', keys.map((k) => k._id));
     return keys.map((k) => ({ ...k, lastUsedAt: used.get(k._id) ?? null }));
   }
+  const cachedApiKey = (id: string) => fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
   /** For access checks, through the cache: a revocation is seen at once on every instance. Read-only result. */
   async function findApiKey(orgId: string, id: string): Promise<ApiKeyDoc | null> {
-    const k = await fresh.read('apikey', id, () => apiKeys.findOne({ _id: id }).lean<ApiKeyDoc>());
+    const k = await cachedApiKey(id);
     return k && k.orgId === orgId ? k : null;
   }
   /** Throttled, fire and forget: the check that used the key does not wait for it. */
@@ -335,7 +336,7 @@ export function createRbacStore(deps: RbacModels & { fresh: FreshCache; lastUsed
   const apiKeyOfSecret = createSecretIndex(apiKeys);
   async function findApiKeyBySecret(secret: string): Promise<ApiKeyDoc | null> {
     const named = await apiKeyOfSecret(secret);
-    return named && fresh.read('apikey', named.id, () => apiKeys.findOne({ _id: named.id }).lean<ApiKeyDoc>());
+    return named && cachedApiKey(named.id);
   }
   async function listApiKeys(orgId: string, filter: { projectId?: string; ownerId?: string } = {}): Promise<ApiKeyDoc[]> {
     const keys = await apiKeys

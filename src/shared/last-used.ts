@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOf } from './mongo';
 import { upsertById } from './upsert';
+import type { IdLookup } from './id-lookup';
 
 export type CredentialKind = 'apikey' | 'adminkey' | 'dirtoken';
 
@@ -21,7 +22,7 @@ export type LastUsed = ReturnType<typeof createLastUsed>;
  * silently un-revoke the key (seen in tests). Here the only writers of a credential are its creation
  * and its revocation, and the bookkeeping cannot undo either, on any backend.
  */
-export function createLastUsed(conn: Connection) {
+export function createLastUsed(conn: Connection, ids: IdLookup) {
   const model: Model<LastUsedDoc> = modelOf<LastUsedDoc>(
     conn,
     'CredentialUse',
@@ -41,13 +42,9 @@ export function createLastUsed(conn: Connection) {
     upsertById(model, k, { lastUsedAt: new Date(now) }).catch(onError);
   }
 
-  async function of(kind: CredentialKind, ids: string[]): Promise<Map<string, Date>> {
-    const out = new Map<string, Date>();
-    for (const id of ids) {
-      const d = await model.findOne({ _id: idOf(kind, id) }).lean<LastUsedDoc>();
-      if (d) out.set(id, d.lastUsedAt);
-    }
-    return out;
+  async function of(kind: CredentialKind, credentialIds: string[]): Promise<Map<string, Date>> {
+    const found = await ids.findByIds(model, credentialIds.map((id) => idOf(kind, id)), {}, ['lastUsedAt']);
+    return new Map(found.map((d) => [d._id.slice(kind.length + 1), d.lastUsedAt]));
   }
 
   return { model, touch, of };

@@ -7,6 +7,9 @@ import { seedUsers, waitUntil } from '../support/seed';
 const ROOT = path.join(__dirname, '..', '..');
 jest.setTimeout(480_000);
 
+/** A sweeper and stalled-job detection fast enough for tests to watch them recover. */
+const QUICK_RECOVERY = { SWEEP_GRACE_MS: '300', SWEEP_INTERVAL_MS: '200', WORKER_LOCK_MS: '8000' };
+
 async function orgWithProject(h: Harness, provider: 'okta' | 'entra' = 'entra') {
   const dir = await h.directory(provider);
   const { api } = await h.adminKey(dir.orgId);
@@ -22,7 +25,7 @@ const changeStatus = async (h: Harness, orgId: string, id: string) => (await h.c
 describe('propagation pipeline (real Redis and MongoDB-wire server)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ SWEEP_GRACE_MS: '300', SWEEP_INTERVAL_MS: '200', WORKER_LOCK_MS: '8000' });
+    h = await startHarness(QUICK_RECOVERY);
     await h.startWorkers();
   });
   afterAll(async () => h.close());
@@ -139,7 +142,7 @@ describe('propagation pipeline (real Redis and MongoDB-wire server)', () => {
 describe('propagation survives Redis losing its data', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ SWEEP_GRACE_MS: '300', SWEEP_INTERVAL_MS: '200', WORKER_LOCK_MS: '8000' });
+    h = await startHarness(QUICK_RECOVERY);
   });
   afterAll(async () => h.close());
 
@@ -210,7 +213,7 @@ describe('fairness between tenants', () => {
 describe('propagation survives a worker killed mid-job', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ SWEEP_GRACE_MS: '300', SWEEP_INTERVAL_MS: '200', WORKER_LOCK_MS: '8000' });
+    h = await startHarness(QUICK_RECOVERY);
   });
   afterAll(async () => h.close());
 
