@@ -12,6 +12,8 @@ import path from 'node:path';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Groups each PATCH figure cycles through, so that (nearly) every request adds members new to its group. */
+const GROUP_LAPS = 40;
 
 interface Figure { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
@@ -95,18 +97,27 @@ async function main() {
     }),
   );
 
-  // Group PATCH: each request adds a fresh batch of existing users to its own group.
-  for (const batch of [100, 1000]) {
+  // Group PATCH: each request adds a fresh batch of existing users to its own group. Last, the same
+  // with the principal registry emptied first (as after a Redis flush): member ids read from the database.
+  for (const [batch, cold] of [[100, false], [1000, false], [1000, true]] as const) {
+    if (cold) {
+      child.send({ forgetPrincipals: true });
+      await waitFor(child, 'forgotten');
+    }
+    // Every request adds members that are new to its group: after each lap over the users, the next group.
     const groups: string[] = [];
-    const res = await fetch(`${scim}/Groups`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `bench-${batch}` }),
-    });
-    groups.push(((await res.json()) as { id: string }).id);
+    for (let g = 0; g < GROUP_LAPS; g++) {
+      const res = await fetch(`${scim}/Groups`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `bench-${batch}${cold ? '-cold' : ''}-${g}` }),
+      });
+      groups.push(((await res.json()) as { id: string }).id);
+    }
     let offset = 0;
+    let sent = 0;
     figures.push(
-      await run(`PATCH /Groups add ${batch} members`, {
+      await run(`PATCH /Groups add ${batch} members${cold ? ' (cold)' : ''}`, {
         url: scim,
         headers: auth,
         connections: 1,
@@ -116,10 +127,11 @@ async function main() {
             setupRequest: (r) => {
               const members = Array.from({ length: batch }, (_, i) => ({ value: `bench-user-${(offset + i) % USERS}` }));
               offset = (offset + batch) % USERS;
+              const group = groups[Math.floor((sent++ * batch) / USERS) % groups.length];
               return {
                 ...r,
                 method: 'PATCH',
-                path: `/scim/v2/Groups/${groups[0]}`,
+                path: `/scim/v2/Groups/${group}`,
                 body: JSON.stringify({
                   schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
                   Operations: [{ op: 'add', path: 'members', value: members }],

@@ -45,8 +45,11 @@ async function main() {
   await new Promise<void>((r) => app.listen(ports.scim, '127.0.0.1', () => r()));
   await new Promise<void>((r) => bare.listen(ports.bare, '127.0.0.1', () => r()));
   process.send?.({ ready: true, ports });
-  process.on('message', (m: { seed?: { users: number; org: string } }) => {
+  let seeded: { directoryId: string; ids: string[] } | undefined;
+  process.on('message', (m: { seed?: { users: number; org: string }; forgetPrincipals?: boolean }) => {
     if (m.seed) void seed(m.seed.users, m.seed.org);
+    // The registry's cold case (Redis flushed): every member id is read from the database again.
+    if (m.forgetPrincipals && seeded) void c.registry.forget(seeded.ids).then(() => process.send?.({ forgotten: true }));
   });
 
   async function seed(users: number, org: string) {
@@ -73,6 +76,10 @@ async function main() {
       if (docs.length === 1000) await c.models.users.collection.insertMany(docs.splice(0) as never[]);
     }
     if (docs.length) await c.models.users.collection.insertMany(docs as never[]);
+    // What POST /Users does for each user it creates (the users above skip SCIM to save minutes).
+    const ids = Array.from({ length: users }, (_, i) => `bench-user-${i}`);
+    await c.registry.remember(directory._id, ids.map((id) => [id, 'User'] as const));
+    seeded = { directoryId: directory._id, ids };
     process.send?.({ seeded: { directoryId: directory._id, token: token.token } });
   }
 }

@@ -11,6 +11,7 @@ import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
 import { createUserService, type UserService } from './directory/user.service';
 import { createGroupService, type GroupService } from './directory/group.service';
+import { createPrincipalRegistry, type PrincipalRegistry } from './directory/principal-registry';
 import { changeModel, changeSliceModel } from './propagation/change.model';
 import { createChangeLog, type ChangeLog } from './propagation/change-log';
 import { createPipeline, type Pipeline } from './propagation/pipeline';
@@ -49,10 +50,14 @@ export interface Container {
   tenancy: TenancyService;
   users: UserService;
   groups: GroupService;
+  registry: PrincipalRegistry;
   scimBaseUrl: string;
   ensureIndexes(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Principal registry entries outlive a missed forget (Redis unreachable during a delete) by at most this. */
+const REGISTRY_TTL_SECONDS = 3600;
 
 /** Wires config, connections and services once, for the API process, the worker process and the tests. */
 export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger } = {}): Promise<Container> {
@@ -69,8 +74,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacM = rbacModels(mongo);
   const accessDocs = accessModel(mongo);
   const auditEvents = auditModel(mongo);
-  const hotRedis = config.ACCESS_CACHE_MS > 0 ? connectRedis(config.REDIS_URL, { forHotPath: true }) : null;
-  hotRedis?.on('error', (err) => log.debug({ err: err.message }, 'redis (access cache) connection error'));
+  // The hot path's own connection (auto-pipelined, fails fast): access cache tags and the principal registry.
+  const hotRedis = connectRedis(config.REDIS_URL, { forHotPath: true });
+  hotRedis.on('error', (err) => log.debug({ err: err.message }, 'redis (access cache) connection error'));
   const lastUsed = createLastUsed(mongo, ids);
   const fresh = createFreshCache({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlMs: config.ACCESS_CACHE_MS, maxEntries: config.ACCESS_CACHE_ENTRIES, log });
   const tenancy = createTenancyService({ ...models, fresh, lastUsed });
@@ -100,8 +106,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth(), cacheReads: () => fresh.counts() });
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
-  const users = createUserService({ ...models, changes, log, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
-  const groups = createGroupService({ ...models, changes, ids, log });
+  const registry = createPrincipalRegistry({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlSeconds: REGISTRY_TTL_SECONDS, log });
+  const users = createUserService({ ...models, changes, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
+  const groups = createGroupService({ ...models, changes, ids, registry, log });
 
   async function ensureIndexes() {
     for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model] as Array<Model<unknown>>) {
@@ -113,7 +120,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   async function close() {
     await pipeline.close().catch(() => undefined);
     redis.disconnect();
-    hotRedis?.disconnect();
+    hotRedis.disconnect();
     await mongo.close();
   }
 
@@ -139,6 +146,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     tenancy,
     users,
     groups,
+    registry,
     scimBaseUrl: scimBaseUrl(config),
     ensureIndexes,
     close,

@@ -11,6 +11,7 @@ import { resolveMembershipPlaceholders } from './membership-placeholders';
 import type { GroupDoc, GroupTombstoneDoc, MembershipDoc, UserDoc } from './models';
 import type { ListOptions } from './user.service';
 import type { IdLookup } from '../shared/id-lookup';
+import type { PrincipalKind, PrincipalRegistry } from './principal-registry';
 
 /** The attributes of a group other than its members (those are a delta, never a loaded list). */
 export interface GroupAttributes {
@@ -31,6 +32,12 @@ export interface MemberDelta {
   remove: string[];
 }
 
+interface PlannedMember {
+  memberId: string;
+  memberType: PrincipalKind;
+  display?: string;
+}
+
 export interface GroupWrite {
   group: GroupDoc;
   changeIds: string[];
@@ -38,6 +45,8 @@ export interface GroupWrite {
 }
 
 const MAX_UPDATE_RETRIES = 5;
+/** Member edits of up to this many ids are planned exactly (one read per id); larger ones from what the writes report. */
+const EXACT_PLAN_MAX = 16;
 const INSERT_CHUNK = 1000;
 const ADR_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 
@@ -50,9 +59,10 @@ export function createGroupService(deps: {
   groupTombstones: Model<GroupTombstoneDoc>;
   changes: ChangeLog;
   ids: IdLookup;
+  registry: PrincipalRegistry;
   log: Logger;
 }) {
-  const { users, groups, memberships, groupTombstones, changes, ids: byIds } = deps;
+  const { users, groups, memberships, groupTombstones, changes, ids: byIds, registry } = deps;
 
   async function get(ctx: DirectoryContext, id: string): Promise<GroupDoc> {
     const doc = await groups.findOne({ _id: id, directoryId: ctx.directoryId }).lean<GroupDoc>();
@@ -99,18 +109,21 @@ export function createGroupService(deps: {
       lastModifiedAt: now,
     };
     const resolved = await resolveMembers(ctx, members);
-    const changeIds = resolved.userIds.length
+    const memberGroupIds = resolved.refs.filter((r) => r.memberType === 'Group').map((r) => r.memberId);
+    const changeIds = resolved.userIds.length || memberGroupIds.length
       ? await changes.record({
           orgId: ctx.orgId,
           directoryId: ctx.directoryId,
           kind: 'membership.changed',
           userIds: resolved.userIds,
           groupIds: [doc._id],
+          memberGroupIds,
           requestId: ctx.requestId,
         })
       : [];
     await groups.collection.insertOne(doc as never);
-    const added = await insertMemberships(ctx, doc._id, resolved.refs);
+    await registry.remember(ctx.directoryId, [[doc._id, 'Group']]);
+    const added = (await insertMemberships(ctx, doc._id, resolved.refs)).length;
     if (added > 0) {
       await groups.updateOne({ _id: doc._id }, { $set: { memberCount: added } });
       doc.memberCount = added;
@@ -148,34 +161,56 @@ export function createGroupService(deps: {
       if (!attrsChanged && plan.toAdd.length === 0 && plan.toRemove.length === 0) {
         return { group: current, changeIds: [], modified: false };
       }
-      const touchedUsers = [...plan.toAdd.filter((m) => m.memberType === 'User').map((m) => m.memberId), ...plan.removedUserIds];
-      const changeIds = touchedUsers.length
-        ? await changes.record({
-            orgId: ctx.orgId,
-            directoryId: ctx.directoryId,
-            kind: 'membership.changed',
-            userIds: [...new Set(touchedUsers)],
-            groupIds: [id],
-            requestId: ctx.requestId,
-          })
-        : [];
-      const set = { ...nextFields, lastModifiedAt: new Date() };
-      const unset = nextFields.externalId === undefined ? { externalId: '' } : undefined;
+      const recorded = {
+        orgId: ctx.orgId,
+        directoryId: ctx.directoryId,
+        kind: 'membership.changed' as const,
+        userIds: [...new Set([...plan.toAdd.filter((m) => m.memberType === 'User').map((m) => m.memberId), ...plan.toRemove.filter((m) => m.memberType === 'User').map((m) => m.memberId)])],
+        groupIds: [id],
+        memberGroupIds: [...new Set([...plan.toAdd, ...plan.toRemove].filter((m) => m.memberType === 'Group').map((m) => m.memberId))],
+        requestId: ctx.requestId,
+      };
+      const changeIds = recorded.userIds.length || recorded.memberGroupIds.length ? await changes.record(recorded) : [];
+      const now = new Date();
+      if (attrsChanged) {
+        const set = { ...nextFields, lastModifiedAt: now };
+        const unset = nextFields.externalId === undefined ? { externalId: '' } : undefined;
+        const res = await groups.updateOne(
+          { _id: id, directoryId: ctx.directoryId, version: current.version },
+          { $set: set, ...(unset ? { $unset: unset } : {}), $inc: { version: 1 } },
+        );
+        if (res.matchedCount !== 1) {
+          await changes.discard(changeIds);
+          deps.log.debug({ groupId: id, attempt }, 'concurrent group update; retrying');
+          continue;
+        }
+      }
       // Members are documents of their own, so a member-only change cannot lose a concurrent one: it need not
       // wait for the version it read (IdPs send concurrent PATCHes to one group; they must not get 409s).
-      const res = await groups.updateOne(
-        { _id: id, directoryId: ctx.directoryId, ...(attrsChanged ? { version: current.version } : {}) },
-        attrsChanged ? { $set: set, ...(unset ? { $unset: unset } : {}), $inc: { version: 1 } } : { $set: { lastModifiedAt: set.lastModifiedAt }, $inc: { version: 1 } },
-      );
-      if (res.matchedCount !== 1) {
-        deps.log.debug({ groupId: id, attempt }, 'concurrent group update; retrying');
-        continue;
+      const removed = plan.toRemove.length
+        ? new Set((await byIds.deleteByIds(memberships, plan.toRemove.map((m) => membershipId(id, m.memberId)))).map((mid) => mid.slice(id.length + 1)))
+        : new Set<string>();
+      const added = new Set(await insertMemberships(ctx, id, plan.toAdd));
+      const countDelta = added.size - removed.size;
+      if (!plan.exact) {
+        // The plan was every requested member; what really changed is known only now.
+        const touched = [...plan.toAdd.filter((m) => added.has(m.memberId)), ...plan.toRemove.filter((m) => removed.has(m.memberId))];
+        if (touched.length === 0 && !attrsChanged) {
+          await changes.discard(changeIds);
+          return { group: current, changeIds: [], modified: false };
+        }
+        const touchedUsers = new Set(touched.filter((m) => m.memberType === 'User').map((m) => m.memberId));
+        const touchedGroups = [...new Set(touched.filter((m) => m.memberType === 'Group').map((m) => m.memberId))];
+        if (touchedUsers.size < recorded.userIds.length || touchedGroups.length < recorded.memberGroupIds.length) {
+          await changes.narrow(changeIds, recorded, { userIds: touchedUsers, memberGroupIds: touchedGroups });
+        }
       }
-      let countDelta = 0;
-      if (plan.toRemove.length) countDelta -= await byIds.deleteByIds(memberships, plan.toRemove.map((m) => membershipId(id, m)));
-      countDelta += await insertMemberships(ctx, id, plan.toAdd.map((m) => ({ ...m })));
       const after = await groups
-        .findOneAndUpdate({ _id: id }, { $inc: { memberCount: countDelta } }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { _id: id },
+          attrsChanged ? { $inc: { memberCount: countDelta } } : { $inc: { memberCount: countDelta, version: 1 }, $set: { lastModifiedAt: now } },
+          { returnDocument: 'after' },
+        )
         .lean<GroupDoc>();
       return { group: after ?? current, changeIds, modified: true };
     }
@@ -190,14 +225,21 @@ export function createGroupService(deps: {
       groupId: id,
       memberType: 'User',
     })) as string[];
+    const memberGroupIds = (await distinctOf(memberships, 'memberId', {
+      directoryId: ctx.directoryId,
+      groupId: id,
+      memberType: 'Group',
+    })) as string[];
     const changeIds = await changes.record({
       orgId: ctx.orgId,
       directoryId: ctx.directoryId,
       kind: 'group.deleted',
       userIds: memberUserIds,
       groupIds: [id],
+      memberGroupIds,
       requestId: ctx.requestId,
     });
+    await registry.forget([id]);
     await groupTombstones.collection.updateOne(
       { _id: id } as never,
       { $set: { orgId: ctx.orgId, directoryId: ctx.directoryId, displayName: current.displayName, deletedAt: new Date() } },
@@ -209,14 +251,33 @@ export function createGroupService(deps: {
     // Nested-group memberships where this group was the member go too.
     await byIds.deleteMatching(memberships, { directoryId: ctx.directoryId, memberId: id });
     await groups.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    await registry.forget([id]);
     return { changeIds };
+  }
+
+  /**
+   * What each id is in this directory (User or Group); ids that are neither are absent. The registry
+   * answers most in one Redis round trip; the rest are read from the database and remembered.
+   */
+  async function kindsOf(ctx: DirectoryContext, ids: string[]): Promise<Map<string, PrincipalKind>> {
+    const kinds = await registry.known(ctx.directoryId, ids);
+    let rest = ids.filter((x) => !kinds.has(x));
+    if (rest.length === 0) return kinds;
+    const found: Array<[string, PrincipalKind]> = [];
+    for (const u of await byIds.findByIds(users, rest, { directoryId: ctx.directoryId }, ['_id'])) found.push([u._id, 'User']);
+    const foundUsers = new Set(found.map(([x]) => x));
+    rest = rest.filter((x) => !foundUsers.has(x));
+    if (rest.length) for (const g of await byIds.findByIds(groups, rest, { directoryId: ctx.directoryId }, ['_id'])) found.push([g._id, 'Group']);
+    for (const [x, kind] of found) kinds.set(x, kind);
+    await registry.remember(ctx.directoryId, found);
+    return kinds;
   }
 
   /** Which member ids exist in this directory, and as what; unknown ids are an error the IdP can see. */
   async function resolveMembers(
     ctx: DirectoryContext,
     members: Array<MemberRef | string>,
-  ): Promise<{ refs: Array<{ memberId: string; memberType: 'User' | 'Group'; display?: string }>; userIds: string[] }> {
+  ): Promise<{ refs: PlannedMember[]; userIds: string[] }> {
     const byId = new Map<string, MemberRef>();
     for (const m of members) {
       const ref = typeof m === 'string' ? { value: m } : m;
@@ -224,16 +285,8 @@ export function createGroupService(deps: {
     }
     const ids = [...byId.keys()];
     if (ids.length === 0) return { refs: [], userIds: [] };
-    const foundUsers = new Set<string>();
-    const foundGroups = new Set<string>();
-    const us = await byIds.findByIds(users, ids, { directoryId: ctx.directoryId }, ['_id']);
-    us.forEach((u) => foundUsers.add(u._id));
-    const rest = ids.filter((x) => !foundUsers.has(x));
-    if (rest.length) {
-      const gs = await byIds.findByIds(groups, rest, { directoryId: ctx.directoryId }, ['_id']);
-      gs.forEach((g) => foundGroups.add(g._id));
-    }
-    const missing = ids.filter((x) => !foundUsers.has(x) && !foundGroups.has(x));
+    const kinds = await kindsOf(ctx, ids);
+    const missing = ids.filter((x) => !kinds.has(x));
     if (missing.length) {
       const shown = missing.slice(0, 5).join(', ');
       throw new InvalidRequest(
@@ -241,61 +294,58 @@ export function createGroupService(deps: {
         'invalidValue',
       );
     }
-    const refs = ids.map((value) => ({
-      memberId: value,
-      memberType: foundUsers.has(value) ? ('User' as const) : ('Group' as const),
-      display: byId.get(value)?.display,
-    }));
-    return { refs, userIds: ids.filter((x) => foundUsers.has(x)) };
+    const refs = ids.map((value) => ({ memberId: value, memberType: kinds.get(value)!, display: byId.get(value)?.display }));
+    return { refs, userIds: ids.filter((x) => kinds.get(x) === 'User') };
   }
 
-  async function planMembers(ctx: DirectoryContext, groupId: string, delta: MemberDelta) {
+  /**
+   * The members to add and remove. Small edits (Okta's one-member PATCHes) read which members are
+   * already there, so a repeat changes nothing and costs one read per id. Large ones on a backend
+   * without `$in` would spend a read per id on that, so they plan every requested member, let the
+   * writes say which really changed (a membership's id is derived from group and member), and
+   * narrow the recorded change afterwards (`exact: false`).
+   */
+  async function planMembers(ctx: DirectoryContext, groupId: string, delta: MemberDelta): Promise<{ toAdd: PlannedMember[]; toRemove: PlannedMember[]; exact: boolean }> {
     const adds = (delta.add as Array<MemberRef | string>).map((m) => (typeof m === 'string' ? { value: m } : m));
     if (adds.some((m) => m.value === groupId)) throw new InvalidRequest('a group cannot be a member of itself', 'invalidValue');
     const resolved = await resolveMembers(ctx, adds);
-    let toRemoveIds: string[] = [];
-    let removedUserIds: string[] = [];
-    let existingAdds = new Set<string>();
     if (delta.clear) {
       const keep = new Set(resolved.refs.map((r) => r.memberId));
       const current = await memberships
         .find({ directoryId: ctx.directoryId, groupId }, { memberId: 1, memberType: 1 })
-        .lean<Array<{ memberId: string; memberType: string }>>();
-      for (const m of current) {
-        if (keep.has(m.memberId)) existingAdds.add(m.memberId);
-        else {
-          toRemoveIds.push(m.memberId);
-          if (m.memberType === 'User') removedUserIds.push(m.memberId);
-        }
-      }
-    } else {
-      const candidates = [...new Set([...delta.remove, ...resolved.refs.map((r) => r.memberId)])];
-      const present = new Map<string, string>();
-      const rows = await byIds.findByIds(
-        memberships,
-        candidates.map((m) => membershipId(groupId, m)),
-        {},
-        ['memberId', 'memberType'],
-      );
-      rows.forEach((r) => present.set(r.memberId, r.memberType));
-      toRemoveIds = [...new Set(delta.remove)].filter((m) => present.has(m));
-      removedUserIds = toRemoveIds.filter((m) => present.get(m) === 'User');
-      existingAdds = new Set(resolved.refs.map((r) => r.memberId).filter((m) => present.has(m)));
+        .lean<Array<{ memberId: string; memberType: PrincipalKind }>>();
+      const present = new Set(current.map((m) => m.memberId));
+      return {
+        toAdd: resolved.refs.filter((r) => !present.has(r.memberId)),
+        toRemove: current.filter((m) => !keep.has(m.memberId)).map((m) => ({ memberId: m.memberId, memberType: m.memberType })),
+        exact: true,
+      };
     }
-    const toAdd = resolved.refs.filter((r) => !existingAdds.has(r.memberId));
-    return { toAdd, toRemove: toRemoveIds, removedUserIds };
+    const removeIds = [...new Set(delta.remove)];
+    const candidates = [...new Set([...removeIds, ...resolved.refs.map((r) => r.memberId)])];
+    if (candidates.length > EXACT_PLAN_MAX) {
+      // Ids to remove that are no principal of the directory any more have no membership left to remove.
+      const kinds = await kindsOf(ctx, removeIds);
+      const toRemove = removeIds.filter((m) => kinds.has(m)).map((m) => ({ memberId: m, memberType: kinds.get(m)! }));
+      return { toAdd: resolved.refs, toRemove, exact: false };
+    }
+    const present = new Map<string, PrincipalKind>();
+    const rows = await byIds.findByIds(memberships, candidates.map((m) => membershipId(groupId, m)), {}, ['memberId', 'memberType']);
+    rows.forEach((r) => present.set(r.memberId, r.memberType));
+    return {
+      toAdd: resolved.refs.filter((r) => !present.has(r.memberId)),
+      toRemove: removeIds.filter((m) => present.has(m)).map((m) => ({ memberId: m, memberType: present.get(m)! })),
+      exact: true,
+    };
   }
 
-  /** Idempotent: a membership's id is derived from (group, member), so re-adding never duplicates. */
-  async function insertMemberships(
-    ctx: DirectoryContext,
-    groupId: string,
-    refs: Array<{ memberId: string; memberType: 'User' | 'Group'; display?: string }>,
-  ): Promise<number> {
-    let inserted = 0;
+  /** Idempotent: a membership's id is derived from (group, member), so re-adding never duplicates. Returns the members added. */
+  async function insertMemberships(ctx: DirectoryContext, groupId: string, refs: PlannedMember[]): Promise<string[]> {
+    const inserted: string[] = [];
     const now = new Date();
     for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
-      const docs = refs.slice(i, i + INSERT_CHUNK).map((r) => ({
+      const chunk = refs.slice(i, i + INSERT_CHUNK);
+      const docs = chunk.map((r) => ({
         _id: membershipId(groupId, r.memberId),
         directoryId: ctx.directoryId,
         orgId: ctx.orgId,
@@ -306,12 +356,15 @@ export function createGroupService(deps: {
         createdAt: now,
       }));
       try {
-        const res = await memberships.collection.insertMany(docs as never[], { ordered: false });
-        inserted += res.insertedCount;
+        await memberships.collection.insertMany(docs as never[], { ordered: false });
+        inserted.push(...chunk.map((r) => r.memberId));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        const e = err as { result?: { insertedCount?: number }; insertedCount?: number };
-        inserted += e.result?.insertedCount ?? e.insertedCount ?? 0;
+        const e = err as { writeErrors?: Array<{ index: number; code?: number }> | { index: number; code?: number } };
+        const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+        const already = new Set(list.map((w) => w.index));
+        // A duplicate error that names no index cannot say which were new: count none rather than guess.
+        if (list.length) inserted.push(...chunk.filter((_, k) => !already.has(k)).map((r) => r.memberId));
       }
     }
     return inserted;

@@ -13,6 +13,8 @@ import { relaxElemMatch } from './elem-match-fallback';
 import { resolveMembershipPlaceholders } from './membership-placeholders';
 import type { GroupDoc, MembershipDoc, UserDoc, UserTombstoneDoc } from './models';
 import { hashPassword } from './password-hash';
+import type { PrincipalRegistry } from './principal-registry';
+import type { FreshCache } from '../shared/fresh-cache';
 import { attributesOfUser, ENTERPRISE_USER_URN, storedFieldsOf, type UserAttributes } from './user-attributes';
 
 export interface UserWrite {
@@ -33,6 +35,9 @@ export interface ListOptions {
 }
 
 const MAX_UPDATE_RETRIES = 5;
+/** How many (directory, userName) -> id pairs a process remembers for IdP lookups by userName. */
+const MAX_REMEMBERED_NAMES = 100_000;
+const CACHE_KIND = 'scim-user';
 /** Complex-attribute filters are re-checked in memory over at most this many candidates. */
 const MAX_RECHECK_SCAN = 50_000;
 
@@ -51,6 +56,10 @@ export function createUserService(deps: {
   revokeAccessNow?: (orgId: string, userId: string) => Promise<void>;
   /** After an activation, deactivation or deletion is stored: access checks read the user's status. */
   statusChanged?: (userId: string) => Promise<void>;
+  /** Told of created and deleted users, so group member checks need not read each one. */
+  registry?: PrincipalRegistry;
+  /** Serves repeated reads (IdPs look the same users up by userName on every sync); every write invalidates. */
+  fresh?: FreshCache;
   log: Logger;
 }) {
   const { users, groups, memberships, userTombstones, changes } = deps;
@@ -61,7 +70,51 @@ export function createUserService(deps: {
     return doc;
   }
 
+  /**
+   * A user for a GET, through the fresh cache: each hit is checked against the user's freshness tag
+   * in Redis, which every write below replaces before it answers. Writes themselves read the database.
+   */
+  async function read(ctx: DirectoryContext, id: string): Promise<UserDoc> {
+    const doc = await cachedById(id);
+    if (!doc || doc.directoryId !== ctx.directoryId) throw new NotFound(`User ${id}`);
+    return doc;
+  }
+
+  async function cachedById(id: string): Promise<UserDoc | null> {
+    if (!deps.fresh?.enabled) return users.findOne({ _id: id }).lean<UserDoc>();
+    const doc = await deps.fresh.read(CACHE_KIND, id, () => users.findOne({ _id: id }).lean<UserDoc>());
+    // Entries are shared by concurrent requests; each gets its own copy to shape.
+    return doc && structuredClone(doc);
+  }
+
+  // Which user a (directory, lower-cased userName) was, last time it was looked up. Only a hint: the
+  // user it names is read through the fresh cache and must still carry that userName, else the
+  // database is asked. A userName that matched nobody is never remembered.
+  const idByName = new Map<string, string>();
+
+  async function findByUserNameKey(ctx: DirectoryContext, key: string, query: Record<string, unknown>): Promise<UserDoc[]> {
+    const nameKey = `${ctx.directoryId}|${key}`;
+    const id = idByName.get(nameKey);
+    if (id !== undefined) {
+      const doc = await cachedById(id);
+      if (doc && doc.directoryId === ctx.directoryId && doc.userNameKey === key) return [doc];
+      idByName.delete(nameKey);
+    }
+    const docs = await users.find(query).limit(2).lean<UserDoc[]>();
+    if (docs.length === 1 && deps.fresh?.enabled) {
+      if (idByName.size >= MAX_REMEMBERED_NAMES) idByName.delete(idByName.keys().next().value!);
+      idByName.set(nameKey, docs[0]._id);
+    }
+    return docs;
+  }
+
   async function list(ctx: DirectoryContext, opts: ListOptions): Promise<{ total: number; users: UserDoc[] }> {
+    const nameKey = exactUserNameKey(opts.query);
+    if (nameKey !== null && opts.skip === 0) {
+      // Okta's and Entra's lookup before every create or update: `userName eq "..."`, at most one user.
+      const docs = await findByUserNameKey(ctx, nameKey, { ...opts.query, directoryId: ctx.directoryId });
+      return { total: docs.length, users: docs.slice(0, opts.limit) };
+    }
     const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
     const sort = opts.sort ?? { createdAt: 1, _id: 1 };
     const { dbQuery, needsRecheck } = relaxElemMatch(resolved);
@@ -114,6 +167,7 @@ export function createUserService(deps: {
       if (isDuplicateKey(err)) throw userNameTaken(doc.userName);
       throw err;
     }
+    await deps.registry?.remember(ctx.directoryId, [[doc._id, 'User']]);
     return { user: doc, changeIds, modified: true };
   }
 
@@ -171,6 +225,7 @@ export function createUserService(deps: {
       try {
         const res = await users.collection.replaceOne({ _id: id, directoryId: ctx.directoryId, version: current.version } as never, next as never);
         if (res.matchedCount === 1) {
+          await deps.fresh?.invalidate(CACHE_KIND, [id]);
           if (kind) await deps.statusChanged?.(id);
           return { user: next, changeIds, modified: true, before: current };
         }
@@ -194,6 +249,7 @@ export function createUserService(deps: {
       requestId: ctx.requestId,
     });
     await deps.revokeAccessNow?.(ctx.orgId, id);
+    await deps.registry?.forget([id]);
     await userTombstones.collection.updateOne(
       { _id: id } as never,
       {
@@ -216,6 +272,8 @@ export function createUserService(deps: {
       );
     }
     await users.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    await deps.fresh?.invalidate(CACHE_KIND, [id]);
+    await deps.registry?.forget([id]);
     await deps.statusChanged?.(id);
     return { changeIds };
   }
@@ -230,7 +288,13 @@ export function createUserService(deps: {
     return docs.map((g) => ({ id: g._id, displayName: g.displayName }));
   }
 
-  return { get, list, create, replace, update, remove, groupsOf };
+  return { get, read, list, create, replace, update, remove, groupsOf };
+}
+
+/** The lower-cased userName when the filter was exactly `userName eq "..."`, else null. */
+function exactUserNameKey(query: Record<string, unknown>): string | null {
+  const keys = Object.keys(query);
+  return keys.length === 1 && keys[0] === 'userNameKey' && typeof query.userNameKey === 'string' ? query.userNameKey : null;
 }
 
 function userNameTaken(userName: string): Conflict {

@@ -38,6 +38,9 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     if (change.groupIds.length && change.kind !== 'membership.changed' && change.kind !== 'group.deleted') {
       for (const id of await deps.userIdsOfGroups(change.orgId, change.groupIds)) userIds.add(id);
     }
+    if (change.memberGroupIds?.length) {
+      for (const id of await deps.userIdsOfGroups(change.orgId, change.memberGroupIds)) userIds.add(id);
+    }
     if (change.wholeOrg) for (const id of await deps.userIdsOfOrg(change.orgId)) userIds.add(id);
 
     const serviceAccounts = new Set(change.serviceAccountIds);

@@ -8,6 +8,7 @@ export interface ChangeInput {
   kind: ChangeKind;
   userIds?: string[];
   groupIds?: string[];
+  memberGroupIds?: string[];
   serviceAccountIds?: string[];
   wholeOrg?: boolean;
   requestId?: string;
@@ -33,6 +34,7 @@ export function createChangeLog(deps: { changes: Model<ChangeDoc>; onRecorded?: 
       kind: input.kind,
       userIds: ids,
       groupIds: i === 0 ? (input.groupIds ?? []) : [],
+      ...(i === 0 && input.memberGroupIds?.length ? { memberGroupIds: input.memberGroupIds } : {}),
       serviceAccountIds: i === 0 ? (input.serviceAccountIds ?? []) : [],
       wholeOrg: i === 0 ? (input.wholeOrg ?? false) : false,
       status: 'pending',
@@ -49,9 +51,33 @@ export function createChangeLog(deps: { changes: Model<ChangeDoc>; onRecorded?: 
     return ids;
   }
 
+  /**
+   * A write that recorded a superset of whom it might touch (before knowing which of 1,000 members
+   * were already there) narrows its changes to whom it did touch, before they are queued. The
+   * superset was safe to apply all along (reconciliation is level-triggered); this only saves work.
+   */
+  async function narrow(changeIds: string[], recorded: ChangeInput, touched: { userIds: Set<string>; memberGroupIds: string[] }): Promise<void> {
+    const userIds = recorded.userIds ?? [];
+    for (let i = 0; i < changeIds.length; i++) {
+      const chunk = userIds.slice(i * MAX_IDS_PER_CHANGE, (i + 1) * MAX_IDS_PER_CHANGE);
+      const kept = chunk.filter((u) => touched.userIds.has(u));
+      const groupsChanged = i === 0 && touched.memberGroupIds.length !== (recorded.memberGroupIds?.length ?? 0);
+      if (kept.length === chunk.length && !groupsChanged) continue;
+      await deps.changes.updateOne(
+        { _id: changeIds[i], status: 'pending' },
+        { $set: { userIds: kept, ...(i === 0 ? { memberGroupIds: touched.memberGroupIds } : {}) } },
+      );
+    }
+  }
+
+  /** Drops changes recorded for a write that turned out to change nothing (they were never queued). */
+  async function discard(changeIds: string[]): Promise<void> {
+    for (const id of changeIds) await deps.changes.deleteOne({ _id: id, status: 'pending' });
+  }
+
   async function get(orgId: string, id: string): Promise<ChangeDoc | null> {
     return deps.changes.findOne({ _id: id, orgId }).lean<ChangeDoc>();
   }
 
-  return { record, get };
+  return { record, narrow, discard, get };
 }

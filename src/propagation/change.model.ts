@@ -28,6 +28,11 @@ export interface ChangeDoc {
   userIds: string[];
   /** Groups whose current members must all be recomputed (fan-out, for bindings on large groups). */
   groupIds: string[];
+  /**
+   * Groups that joined or left a group (or lost a deleted parent): everyone in them, through any
+   * nesting, may gain or lose what the parent grants.
+   */
+  memberGroupIds?: string[];
   /** Service accounts whose access must be recomputed. */
   serviceAccountIds: string[];
   /** Recompute every principal of the organization (role or policy edits). */
@@ -57,6 +62,7 @@ export function changeModel(conn: Connection): Model<ChangeDoc> {
       kind: String,
       userIds: [String],
       groupIds: [String],
+      memberGroupIds: [String],
       serviceAccountIds: [String],
       wholeOrg: Boolean,
       status: String,

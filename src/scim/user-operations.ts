@@ -17,7 +17,7 @@ export function createUserOperations(deps: { users: UserService }) {
   const { users } = deps;
 
   async function render(ctx: ScimRequestContext, id: string, projection: Projection = {}) {
-    const doc = await users.get(ctx, id);
+    const doc = await users.read(ctx, id);
     const groups = isRequested(projection, 'groups') ? await users.groupsOf(ctx, id) : undefined;
     return { doc, body: project(toScimUser(doc, ctx.baseUrl, groups), projection) };
   }

@@ -16,8 +16,8 @@ const POINT_CONCURRENCY = 8;
 export interface IdLookup {
   /** The documents among `ids` that also match `filter`, with only `fields` read. */
   findByIds<T>(model: Model<T>, ids: string[], filter: Record<string, unknown>, fields: string[]): Promise<T[]>;
-  /** Deletes the documents with these ids; returns how many existed. */
-  deleteByIds<T>(model: Model<T>, ids: string[]): Promise<number>;
+  /** Deletes the documents with these ids; returns the ids that existed. */
+  deleteByIds<T>(model: Model<T>, ids: string[]): Promise<string[]>;
   /** Deletes every document matching `filter`, however many (a 100,000-member group's memberships). */
   deleteMatching<T>(model: Model<T>, filter: Record<string, unknown>): Promise<number>;
 }
@@ -46,9 +46,14 @@ export function createIdLookup(backend: MongoBackend): IdLookup {
         return out as never[];
       },
       async deleteByIds(model, ids) {
-        let n = 0;
-        for (let i = 0; i < ids.length; i += CHUNK) n += (await model.deleteMany({ _id: { $in: ids.slice(i, i + CHUNK) } })).deletedCount;
-        return n;
+        const deleted: string[] = [];
+        for (let i = 0; i < ids.length; i += CHUNK) {
+          // deleteMany reports a count only; which ids existed is one cheap `$in` read first.
+          const found = (await model.find({ _id: { $in: ids.slice(i, i + CHUNK) } }, '_id').lean<Array<{ _id: string }>>()).map((d) => d._id);
+          if (found.length) await model.deleteMany({ _id: { $in: found } });
+          deleted.push(...found);
+        }
+        return deleted;
       },
       async deleteMatching(model, filter) {
         return (await model.deleteMany(filter)).deletedCount;
@@ -63,7 +68,7 @@ export function createIdLookup(backend: MongoBackend): IdLookup {
     },
     async deleteByIds(model, ids) {
       const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id }));
-      return results.reduce((n, r) => n + r.deletedCount, 0);
+      return ids.filter((_, i) => results[i].deletedCount > 0);
     },
     async deleteMatching(model, filter) {
       let n = 0;
