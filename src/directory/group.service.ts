@@ -195,23 +195,27 @@ export function createGroupService(deps: {
       if (!plan.exact) {
         // The plan was every requested member; what really changed is known only now.
         const touched = [...plan.toAdd.filter((m) => added.has(m.memberId)), ...plan.toRemove.filter((m) => removed.has(m.memberId))];
-        if (touched.length === 0 && !attrsChanged) {
+        if (touched.length === 0) {
           await changes.discard(changeIds);
-          return { group: current, changeIds: [], modified: false };
+          if (!attrsChanged) return { group: current, changeIds: [], modified: false };
+          changeIds.length = 0;
         }
         const touchedUsers = new Set(touched.filter((m) => m.memberType === 'User').map((m) => m.memberId));
         const touchedGroups = [...new Set(touched.filter((m) => m.memberType === 'Group').map((m) => m.memberId))];
-        if (touchedUsers.size < recorded.userIds.length || touchedGroups.length < recorded.memberGroupIds.length) {
+        if (touched.length > 0 && (touchedUsers.size < recorded.userIds.length || touchedGroups.length < recorded.memberGroupIds.length)) {
           await changes.narrow(changeIds, recorded, { userIds: touchedUsers, memberGroupIds: touchedGroups });
         }
       }
-      const after = await groups
-        .findOneAndUpdate(
-          { _id: id },
-          attrsChanged ? { $inc: { memberCount: countDelta } } : { $inc: { memberCount: countDelta, version: 1 }, $set: { lastModifiedAt: now } },
-          { returnDocument: 'after' },
-        )
-        .lean<GroupDoc>();
+      const after =
+        attrsChanged && countDelta === 0
+          ? await groups.findOne({ _id: id }).lean<GroupDoc>()
+          : await groups
+              .findOneAndUpdate(
+                { _id: id },
+                attrsChanged ? { $inc: { memberCount: countDelta } } : { $inc: { memberCount: countDelta, version: 1 }, $set: { lastModifiedAt: now } },
+                { returnDocument: 'after' },
+              )
+              .lean<GroupDoc>();
       return { group: after ?? current, changeIds, modified: true };
     }
     throw new Conflict('Group', 'the group is being changed concurrently; retry the request');

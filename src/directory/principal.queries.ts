@@ -1,5 +1,6 @@
 import type { Model } from 'mongoose';
 import type { GroupDoc, MembershipDoc, UserDoc } from './models';
+import { inParallel } from '../shared/in-parallel';
 
 /** Nested groups deeper than this are ignored: a cycle or a pathological tree must not hang a worker. */
 const MAX_NESTING = 10;
@@ -13,11 +14,13 @@ export interface UserForAccess {
   active: boolean;
 }
 
-export interface GroupIndex {
-  names: Map<string, string>;
+export interface GroupNesting {
   /** Group id -> the groups it is a member of. */
   parents: Map<string, string[]>;
 }
+
+/** Above this many distinct groups, a batch reads the organization's group names in one query. */
+const GROUP_NAMES_BY_POINT_READS = 100;
 
 export type PrincipalQueries = ReturnType<typeof createPrincipalQueries>;
 
@@ -38,47 +41,20 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
       .lean<UserForAccess[]>();
   }
 
-  /** The groups a user is in, directly or through nested groups, with their names. */
-  async function groupsOfUser(userId: string): Promise<Array<{ id: string; displayName: string }>> {
-    const seen = new Set<string>();
-    let frontier = [userId];
-    for (let depth = 0; depth < MAX_NESTING && frontier.length; depth++) {
-      const next: string[] = [];
-      for (const memberId of frontier) {
-        const rows = await memberships.find({ memberId }, { groupId: 1 }).lean<Array<{ groupId: string }>>();
-        for (const r of rows) {
-          if (!seen.has(r.groupId)) {
-            seen.add(r.groupId);
-            next.push(r.groupId);
-          }
-        }
-      }
-      frontier = next;
-    }
-    const out: Array<{ id: string; displayName: string }> = [];
-    for (const id of seen) {
-      const g = await groups.findOne({ _id: id }, { displayName: 1 }).lean<{ _id: string; displayName: string }>();
-      if (g) out.push({ id: g._id, displayName: g.displayName });
-    }
-    return out;
-  }
-
   /**
-   * What a batch of recomputes of one organization shares: every group's name and which groups are
-   * members of which (nested groups), read once instead of once per user.
+   * What a batch of recomputes of one organization shares: which groups are members of which (nested
+   * groups), read once instead of once per user. Nested groups are few, so this stays small.
    */
-  async function groupIndex(orgId: string): Promise<GroupIndex> {
-    const names = new Map<string, string>();
-    for (const g of await groups.find({ orgId }, { displayName: 1 }).lean<Array<{ _id: string; displayName: string }>>()) names.set(g._id, g.displayName);
+  async function groupNesting(orgId: string): Promise<GroupNesting> {
     const parents = new Map<string, string[]>();
     for (const m of await memberships.find({ orgId, memberType: 'Group' }, { groupId: 1, memberId: 1 }).lean<MembershipDoc[]>()) {
       parents.set(m.memberId, [...(parents.get(m.memberId) ?? []), m.groupId]);
     }
-    return { names, parents };
+    return { parents };
   }
 
-  /** The groups of a user, with nested groups resolved from a shared index: one read per user. */
-  async function groupsOfUserIndexed(index: GroupIndex, userId: string): Promise<Array<{ id: string; displayName: string }>> {
+  /** The ids of the groups a user is in, directly or through nesting: one read per user. */
+  async function groupIdsOfUser(nesting: GroupNesting, userId: string): Promise<string[]> {
     const direct = (await memberships.find({ memberId: userId }, { groupId: 1 }).lean<Array<{ groupId: string }>>()).map((r) => r.groupId);
     const seen = new Set<string>();
     let frontier = direct;
@@ -87,11 +63,30 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
       for (const g of frontier) {
         if (seen.has(g)) continue;
         seen.add(g);
-        next.push(...(index.parents.get(g) ?? []));
+        next.push(...(nesting.parents.get(g) ?? []));
       }
       frontier = next;
     }
-    return [...seen].filter((id) => index.names.has(id)).map((id) => ({ id, displayName: index.names.get(id)! }));
+    return [...seen];
+  }
+
+  /**
+   * Names of the groups that exist, among `ids`. A few are read one by one; many, as one read of the
+   * organization's groups (a recompute of 20 users must not read all 2,000 groups of an initial sync).
+   */
+  async function groupNames(orgId: string, ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (ids.length === 0) return names;
+    if (ids.length > GROUP_NAMES_BY_POINT_READS) {
+      const wanted = new Set(ids);
+      for (const g of await groups.find({ orgId }, { displayName: 1 }).lean<Array<{ _id: string; displayName: string }>>()) {
+        if (wanted.has(g._id)) names.set(g._id, g.displayName);
+      }
+      return names;
+    }
+    const found = await inParallel(ids, 4, (id) => groups.findOne({ _id: id }, { orgId: 1, displayName: 1 }).lean<{ _id: string; orgId: string; displayName: string }>());
+    for (const g of found) if (g && g.orgId === orgId) names.set(g._id, g.displayName);
+    return names;
   }
 
   /** Users reached by the groups, including through nested groups. */
@@ -132,5 +127,5 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return rows.map((g) => ({ id: g._id, displayName: g.displayName, directoryId: g.directoryId }));
   }
 
-  return { user, usersByUserName, groupsOfUser, groupIndex, groupsOfUserIndexed, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
+  return { user, usersByUserName, groupNesting, groupIdsOfUser, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
 }

@@ -152,15 +152,9 @@ export function createUserService(deps: {
       lastModifiedAt: now,
     } as UserDoc;
     if (typeof attrs.password === 'string') doc.passwordHash = await hashPassword(attrs.password);
-    if (await users.exists({ directoryId: ctx.directoryId, userNameKey: doc.userNameKey })) throw userNameTaken(doc.userName);
-    // The change is recorded first: a crash after it leaves a change the sweeper re-applies harmlessly.
-    const changeIds = await changes.record({
-      orgId: ctx.orgId,
-      directoryId: ctx.directoryId,
-      kind: 'user.created',
-      userIds: [doc._id],
-      requestId: ctx.requestId,
-    });
+    // A new user changes nobody's access: its id is new, so no binding, membership or key can name it
+    // yet (its access document is computed at its first check or membership). So no change is recorded,
+    // and the unique (directory, userName) index alone answers a taken userName.
     try {
       await users.collection.insertOne(doc as never);
     } catch (err) {
@@ -168,7 +162,7 @@ export function createUserService(deps: {
       throw err;
     }
     await deps.registry?.remember(ctx.directoryId, [[doc._id, 'User']]);
-    return { user: doc, changeIds, modified: true };
+    return { user: doc, changeIds: [], modified: true };
   }
 
   /** PUT: the body is the whole new state (RFC 7644 section 3.5.1); readOnly attributes stay ours. */

@@ -32,8 +32,17 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     const change = await changes.findOne({ _id: changeId }).lean<ChangeDoc>();
     if (!change) return 'missing';
     if (change.status === 'applied') return 'already-applied';
-    await changes.updateOne({ _id: changeId }, { $inc: { attempts: 1 } });
+    try {
+      return await applyPending(change);
+    } catch (err) {
+      // The applied path counts its attempt in the same write that marks it applied; a failed one here.
+      await changes.updateOne({ _id: changeId }, { $inc: { attempts: 1 }, $set: { error: (err as Error).message } }).catch(() => undefined);
+      throw err;
+    }
+  }
 
+  async function applyPending(change: ChangeDoc): Promise<'applied' | 'fanned-out'> {
+    const changeId = change._id;
     const userIds = new Set(change.userIds);
     if (change.groupIds.length && change.kind !== 'membership.changed' && change.kind !== 'group.deleted') {
       for (const id of await deps.userIdsOfGroups(change.orgId, change.groupIds)) userIds.add(id);
@@ -88,7 +97,7 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     const lagMs = appliedAt.getTime() - new Date(change.acceptedAt).getTime();
     const res = await changes.updateOne(
       { _id: change._id, status: { $ne: 'applied' } },
-      { $set: { status: 'applied', appliedAt, lagMs, error: null } },
+      { $set: { status: 'applied', appliedAt, lagMs, error: null }, $inc: { attempts: 1 } },
     );
     if (res.modifiedCount === 1) deps.onApplied?.(change, lagMs);
   }

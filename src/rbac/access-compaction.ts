@@ -1,5 +1,6 @@
 import type { AccessDoc, GrantRef, PermissionGrants } from './access.model';
 import type { AccessSubjectState, EffectiveAccess } from './evaluate';
+import { grantKey } from './access-storage';
 
 /**
  * Grants from organization-level bindings are the same in every live project. Stored once (as
@@ -58,7 +59,7 @@ export function shareGrants(doc: AccessDoc, pool: Map<string, GrantRef>): Access
   const share = (list: PermissionGrants[] | undefined) =>
     list?.forEach((pg) => {
       pg.grants = pg.grants.map((g) => {
-        const k = `${g.bindingId}|${g.roleId}|${g.roleName}|${g.scope}|${g.projectId ?? ''}|${g.via?.type ?? ''}|${g.via?.id ?? ''}|${g.via?.display ?? ''}|${g.policyId ?? ''}`;
+        const k = grantKey(g);
         const known = pool.get(k);
         if (known) return known;
         pool.set(k, g);

@@ -7,6 +7,7 @@ import { UPDATE_SHAPE, upsertById, upsertManyById } from '../shared/upsert';
 import type { MongoBackend } from '../shared/id-lookup';
 import { inParallel } from '../shared/in-parallel';
 import type { FreshCache } from '../shared/fresh-cache';
+import { decodeAccess, encodeAccess } from './access-storage';
 import { compactAccess, shareGrants, viewForProject } from './access-compaction';
 import { permissionById } from './catalog';
 import { decide, decideForKey, evaluateAccess, type BindingInput, type Decision, type PolicyInput, type RoleInput } from './evaluate';
@@ -87,25 +88,39 @@ export function createAccessService(deps: {
    */
   async function recomputeUsers(orgId: string, userIds: string[], changeId: string | null = null): Promise<Array<Pick<AccessDoc, 'principalId' | 'isActive'>>> {
     const orgWide = await inputsFor(orgId, null);
-    const index = await principals.groupIndex(orgId);
-    const computed = await inParallel(userIds, PARALLEL_RECOMPUTES, async (userId) => {
+    const nesting = await principals.groupNesting(orgId);
+    const found = await inParallel(userIds, PARALLEL_RECOMPUTES, async (userId) => {
       const user = await principals.user(orgId, userId);
-      const groups = user ? await principals.groupsOfUserIndexed(index, userId) : [];
+      return { userId, user, groupIds: user ? await principals.groupIdsOfUser(nesting, userId) : [] };
+    });
+    const names = await boundGroupNames(orgId, orgWide.bindings, found.flatMap((f) => f.groupIds));
+    const computed = found.map(({ userId, user, groupIds }) => {
+      const groups = groupsWithNames(groupIds, names);
       const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
       return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
     });
     const now = new Date();
-    await upsertManyById(access, computed.map((doc) => ({ ...doc, computedAt: now })), UPDATE_SHAPE[deps.backend]);
+    await upsertManyById(access, computed.map((doc) => ({ ...encodeAccess(doc), computedAt: now })), UPDATE_SHAPE[deps.backend]);
     await fresh.invalidate('access', computed.map((doc) => doc._id));
     return computed;
   }
 
   /** Level-triggered: reads current state only, so running it twice, late or out of order converges. */
-  async function recomputeUser(orgId: string, userId: string, changeId: string | null = null): Promise<AccessDoc> {
+  async function recomputeUser(orgId: string, userId: string, changeId: string | null = null): Promise<Omit<AccessDoc, 'computedAt' | 'version'>> {
     const user = await principals.user(orgId, userId);
-    const groups = user ? await principals.groupsOfUser(userId) : [];
-    const inputs = await inputsFor(orgId, [{ type: 'user', id: userId }, ...groups.map((g) => ({ type: 'group' as const, id: g.id }))]);
+    const groupIds = user ? await principals.groupIdsOfUser(await principals.groupNesting(orgId), userId) : [];
+    const inputs = await inputsFor(orgId, [{ type: 'user', id: userId }, ...groupIds.map((id) => ({ type: 'group' as const, id }))]);
+    const groups = groupsWithNames(groupIds, await boundGroupNames(orgId, inputs.bindings, groupIds));
     return store(userAccessDoc(orgId, userId, user, groups, inputs, changeId));
+  }
+
+  /**
+   * Names of the user's groups that some binding names (only those can grant anything, and a grant
+   * shows the group it came through). A group that no longer exists is left out.
+   */
+  async function boundGroupNames(orgId: string, bindings: BindingInput[], groupIds: string[]): Promise<Map<string, string>> {
+    const bound = new Set(bindings.filter((b) => b.principalType === 'group').map((b) => b.principalId));
+    return principals.groupNames(orgId, [...new Set(groupIds.filter((id) => bound.has(id)))]);
   }
 
   function userAccessDoc(
@@ -128,7 +143,7 @@ export function createAccessService(deps: {
     };
   }
 
-  async function recomputeServiceAccount(orgId: string, serviceAccountId: string, changeId: string | null = null): Promise<AccessDoc> {
+  async function recomputeServiceAccount(orgId: string, serviceAccountId: string, changeId: string | null = null): Promise<Omit<AccessDoc, 'computedAt' | 'version'>> {
     const sa = await rbac.findServiceAccount(orgId, serviceAccountId);
     const inputs = await inputsFor(orgId, [{ type: 'serviceAccount', id: serviceAccountId }]);
     const result = evaluateAccess({
@@ -146,10 +161,14 @@ export function createAccessService(deps: {
     });
   }
 
-  async function store(doc: Omit<AccessDoc, 'computedAt' | 'version'>): Promise<AccessDoc> {
-    await upsertById(access, doc._id, { ...withoutId(doc), computedAt: new Date() });
+  async function store<T extends Omit<AccessDoc, 'computedAt' | 'version'>>(doc: T): Promise<T> {
+    await upsertById(access, doc._id, { ...withoutId(encodeAccess(doc)), computedAt: new Date() });
     await fresh.invalidate('access', [doc._id]);
-    return (await access.findOne({ _id: doc._id }).lean<AccessDoc>())!;
+    return doc;
+  }
+
+  async function readBack(id: string): Promise<AccessDoc | null> {
+    return decodeAccess(await access.findOne({ _id: id }).lean<Record<string, unknown>>());
   }
 
   /**
@@ -177,7 +196,7 @@ export function createAccessService(deps: {
     const docId = accessDocId(type, id);
     const [doc, user] = await Promise.all([
       fresh.read('access', docId, async () => {
-        const found = await access.findOne({ _id: docId }).lean<AccessDoc>();
+        const found = decodeAccess(await access.findOne({ _id: docId }).lean<Record<string, unknown>>());
         return found && fresh.enabled ? shareGrants(found, grantPool) : found;
       }),
       type === 'user' ? userStatus(orgId, id) : Promise.resolve(null),
@@ -189,8 +208,8 @@ export function createAccessService(deps: {
       return type === 'user' && doc.isActive && !user?.active ? { ...doc, isActive: false } : doc;
     }
     // Not materialized yet (created moments ago): compute it now rather than answer from nothing.
-    if (type === 'user') return user ? recomputeUser(orgId, id) : null;
-    return (await rbac.findServiceAccount(orgId, id)) ? recomputeServiceAccount(orgId, id) : null;
+    if (type === 'user') return user ? readBack((await recomputeUser(orgId, id))._id) : null;
+    return (await rbac.findServiceAccount(orgId, id)) ? readBack((await recomputeServiceAccount(orgId, id))._id) : null;
   }
 
   async function resolveUserName(orgId: string, userName: string): Promise<string | null> {
@@ -302,6 +321,10 @@ export function createAccessService(deps: {
 }
 
 const PARALLEL_RECOMPUTES = 4;
+
+function groupsWithNames(groupIds: string[], names: Map<string, string>): Array<{ id: string; displayName: string }> {
+  return groupIds.filter((id) => names.has(id)).map((id) => ({ id, displayName: names.get(id)! }));
+}
 
 /** MongoDB refuses `_id` inside `$set`, even unchanged; the filter already names it. */
 function withoutId<T extends { _id: string }>(doc: T): Omit<T, '_id'> {
