@@ -12,7 +12,6 @@ export async function connectMongo(url: string, dbName?: string, poolSize = 20):
     maxPoolSize: poolSize,
     autoIndex: false,
     autoCreate: false,
-    monitorCommands: process.env.MONGO_MONITOR === "1",
   });
   await conn.asPromise();
   return conn;
