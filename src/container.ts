@@ -96,6 +96,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     applier: {
       userIdsOfGroups: (_orgId, groupIds) => principals.userIdsOfGroups(groupIds),
       userIdsOfOrg: (orgId) => principals.userIdsOfOrg(orgId),
+      groupsGrantAnything: access.groupsGrantAnything,
       serviceAccountIdsOfOrg: async (orgId) => (await rbac.listServiceAccounts(orgId)).map((s) => s._id),
       reconcileUser: reconcile.reconcileUser,
       reconcileUsers: reconcile.reconcileUsers,

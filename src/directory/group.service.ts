@@ -118,6 +118,7 @@ export function createGroupService(deps: {
           userIds: resolved.userIds,
           groupIds: [doc._id],
           memberGroupIds,
+          additionsOnly: true,
           requestId: ctx.requestId,
         })
       : [];
@@ -168,6 +169,7 @@ export function createGroupService(deps: {
         userIds: [...new Set([...plan.toAdd.filter((m) => m.memberType === 'User').map((m) => m.memberId), ...plan.toRemove.filter((m) => m.memberType === 'User').map((m) => m.memberId)])],
         groupIds: [id],
         memberGroupIds: [...new Set([...plan.toAdd, ...plan.toRemove].filter((m) => m.memberType === 'Group').map((m) => m.memberId))],
+        additionsOnly: plan.toRemove.length === 0,
         requestId: ctx.requestId,
       };
       const changeIds = recorded.userIds.length || recorded.memberGroupIds.length ? await changes.record(recorded) : [];

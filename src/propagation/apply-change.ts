@@ -18,6 +18,8 @@ export interface ChangeApplierDeps {
   /** Many users at once, sharing the organization-wide reads (fan-out slices). */
   reconcileUsers?: (orgId: string, userIds: string[], changeId: string) => Promise<void>;
   reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
+  /** Whether any binding names one of these groups or a group they are nested in (as of now). */
+  groupsGrantAnything?: (orgId: string, groupIds: string[]) => Promise<boolean>;
   enqueueSlices: (changeId: string, orgId: string, slices: string[][], gen: number) => Promise<void>;
   onApplied?: (change: ChangeDoc, lagMs: number) => void;
   log: Logger;
@@ -43,6 +45,13 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
 
   async function applyPending(change: ChangeDoc): Promise<'applied' | 'fanned-out'> {
     const changeId = change._id;
+    if (change.kind === 'membership.changed' && change.additionsOnly && deps.groupsGrantAnything && !(await deps.groupsGrantAnything(change.orgId, change.groupIds))) {
+      // Joining a group that no binding reaches (directly or through a parent) changes nobody's access;
+      // a binding made later fans out over the members it finds then, these included. An IdP's
+      // initial push of hundreds of unmapped groups costs no recompute at all.
+      await markApplied(change);
+      return 'applied';
+    }
     const userIds = new Set(change.userIds);
     if (change.groupIds.length && change.kind !== 'membership.changed' && change.kind !== 'group.deleted') {
       for (const id of await deps.userIdsOfGroups(change.orgId, change.groupIds)) userIds.add(id);

@@ -9,6 +9,7 @@ export interface ChangeInput {
   userIds?: string[];
   groupIds?: string[];
   memberGroupIds?: string[];
+  additionsOnly?: boolean;
   serviceAccountIds?: string[];
   wholeOrg?: boolean;
   requestId?: string;
@@ -35,6 +36,7 @@ export function createChangeLog(deps: { changes: Model<ChangeDoc>; onRecorded?: 
       userIds: ids,
       groupIds: i === 0 ? (input.groupIds ?? []) : [],
       ...(i === 0 && input.memberGroupIds?.length ? { memberGroupIds: input.memberGroupIds } : {}),
+      ...(input.additionsOnly ? { additionsOnly: true } : {}),
       serviceAccountIds: i === 0 ? (input.serviceAccountIds ?? []) : [],
       wholeOrg: i === 0 ? (input.wholeOrg ?? false) : false,
       status: 'pending',

@@ -33,6 +33,8 @@ export interface ChangeDoc {
    * nesting, may gain or lose what the parent grants.
    */
   memberGroupIds?: string[];
+  /** A membership change that only added members (nobody left `groupIds`). */
+  additionsOnly?: boolean;
   /** Service accounts whose access must be recomputed. */
   serviceAccountIds: string[];
   /** Recompute every principal of the organization (role or policy edits). */
@@ -63,6 +65,7 @@ export function changeModel(conn: Connection): Model<ChangeDoc> {
       userIds: [String],
       groupIds: [String],
       memberGroupIds: [String],
+      additionsOnly: Boolean,
       serviceAccountIds: [String],
       wholeOrg: Boolean,
       status: String,

@@ -114,6 +114,26 @@ export function createAccessService(deps: {
     return store(userAccessDoc(orgId, userId, user, groups, inputs, changeId));
   }
 
+  /** Whether any binding names one of these groups or a group they are nested in, directly or further up. */
+  async function groupsGrantAnything(orgId: string, groupIds: string[]): Promise<boolean> {
+    const bound = new Set((await rbac.listBindings(orgId, { principalType: 'group' })).map((b) => b.principalId));
+    if (bound.size === 0 || groupIds.length === 0) return false;
+    const nesting = await principals.groupNesting(orgId);
+    const seen = new Set<string>();
+    let frontier = groupIds;
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const g of frontier) {
+        if (seen.has(g)) continue;
+        if (bound.has(g)) return true;
+        seen.add(g);
+        next.push(...(nesting.parents.get(g) ?? []));
+      }
+      frontier = next;
+    }
+    return false;
+  }
+
   /**
    * Names of the user's groups that some binding names (only those can grant anything, and a grant
    * shows the group it came through). A group that no longer exists is left out.
@@ -317,7 +337,7 @@ export function createAccessService(deps: {
     return Promise.all(reqs.map((r) => check(orgId, r, readState)));
   }
 
-  return { recomputeUser, recomputeUsers, recomputeServiceAccount, revokeUserNow, userStatusChanged, check, checkBatch, effective };
+  return { recomputeUser, recomputeUsers, recomputeServiceAccount, groupsGrantAnything, revokeUserNow, userStatusChanged, check, checkBatch, effective };
 }
 
 const PARALLEL_RECOMPUTES = 4;

@@ -116,9 +116,10 @@ describe('large member edits (one request adding or removing hundreds of members
   });
 });
 
-describe('nested groups', () => {
+describe('membership changes and what they grant', () => {
+  beforeAll(() => h.startWorkers());
+
   it("gives a nested group's users what the parent grants, and takes it back when the nested group leaves", async () => {
-    await h.startWorkers();
     const d = await h.directory('generic');
     const c = h.as(d);
     const { api } = await h.adminKey(d.orgId);
@@ -141,5 +142,41 @@ describe('nested groups', () => {
     const left = await removeMembers(c, parent, [team]);
     expect((await api.get(`/changes/${left.headers['x-change-id']}?wait=10000`)).body.status).toBe('applied');
     expect(await check()).toBe(false);
+  });
+
+  it('grants nothing for joining an unbound group, and everything once the group (or a parent) is bound', async () => {
+    const d = await h.directory('okta');
+    const c = h.as(d);
+    const { api } = await h.adminKey(d.orgId);
+    const project = (await api.post(`/orgs/${d.orgId}/projects`, { name: 'Later' })).body.id as string;
+    const u = (await c.post('/Users', newUser('late-binding@example.com'))).body.id;
+    const v = (await c.post('/Users', newUser('nested-late@example.com'))).body.id;
+    const check = async (userId: string) =>
+      (await api.post('/access/check', { subject: { userId }, permission: 'api.model.read', projectId: project })).body.allowed;
+    const waitFor = async (changeId: string) => expect((await api.get(`/changes/${changeId}?wait=10000`)).body.status).toBe('applied');
+
+    // Created with a member, then another member added: no binding reaches the group, nobody gains anything.
+    const created = await c.post('/Groups', { schemas: [GROUP_URN], displayName: 'Unmapped', members: [{ value: u }] });
+    await waitFor(created.headers['x-change-id']);
+    expect(await check(u)).toBe(false);
+    const inner = await newGroup(c, 'Inner');
+    await waitFor((await addMembers(c, inner, [v])).headers['x-change-id']);
+    await waitFor((await addMembers(c, created.body.id, [inner])).headers['x-change-id']);
+    expect(await check(v)).toBe(false);
+
+    // Bound later: the binding's own fan-out reaches the members that joined before, nested ones too.
+    const bound = await api.post(`/orgs/${d.orgId}/bindings`, {
+      principal: { type: 'group', displayName: 'Unmapped' },
+      scope: { type: 'project', projectId: project },
+      roleId: 'preset:project-member',
+    });
+    await waitFor(bound.headers['x-change-id']);
+    expect(await check(u)).toBe(true);
+    expect(await check(v)).toBe(true);
+
+    // Joining an unbound group nested in a bound one grants what the parent grants.
+    const w = (await c.post('/Users', newUser('joins-inner@example.com'))).body.id;
+    await waitFor((await addMembers(c, inner, [w])).headers['x-change-id']);
+    expect(await check(w)).toBe(true);
   });
 });
