@@ -100,6 +100,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
       serviceAccountIdsOfOrg: async (orgId) => (await rbac.listServiceAccounts(orgId)).map((s) => s._id),
       reconcileUser: reconcile.reconcileUser,
       reconcileUsers: reconcile.reconcileUsers,
+      reconcileUsersBulk: reconcile.reconcileUsersBulk,
       reconcileServiceAccount: reconcile.reconcileServiceAccount,
       onApplied: (change, lagMs) => metrics.observeLag(change.kind, lagMs),
     },

@@ -14,6 +14,22 @@ export interface UserForAccess {
   active: boolean;
 }
 
+/** Direct groups plus every group they are nested in (up to MAX_NESTING levels; cycles end). */
+function closeOverNesting(nesting: GroupNesting, direct: string[]): string[] {
+  const seen = new Set<string>();
+  let frontier = direct;
+  for (let depth = 0; depth < MAX_NESTING && frontier.length; depth++) {
+    const next: string[] = [];
+    for (const g of frontier) {
+      if (seen.has(g)) continue;
+      seen.add(g);
+      next.push(...(nesting.parents.get(g) ?? []));
+    }
+    frontier = next;
+  }
+  return [...seen];
+}
+
 export interface GroupNesting {
   /** Group id -> the groups it is a member of. */
   parents: Map<string, string[]>;
@@ -56,18 +72,28 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
   /** The ids of the groups a user is in, directly or through nesting: one read per user. */
   async function groupIdsOfUser(nesting: GroupNesting, userId: string): Promise<string[]> {
     const direct = (await memberships.find({ memberId: userId }, { groupId: 1 }).lean<Array<{ groupId: string }>>()).map((r) => r.groupId);
-    const seen = new Set<string>();
-    let frontier = direct;
-    for (let depth = 0; depth < MAX_NESTING && frontier.length; depth++) {
-      const next: string[] = [];
-      for (const g of frontier) {
-        if (seen.has(g)) continue;
-        seen.add(g);
-        next.push(...(nesting.parents.get(g) ?? []));
-      }
-      frontier = next;
+    return closeOverNesting(nesting, direct);
+  }
+
+  /** Users of the organization among `wanted`, in one streamed read (for fan-outs over very large groups). */
+  async function usersOfOrg(orgId: string, wanted: Set<string>): Promise<Map<string, UserForAccess>> {
+    const out = new Map<string, UserForAccess>();
+    const cursor = users.find({ orgId }, { orgId: 1, directoryId: 1, userName: 1, userNameKey: 1, active: 1 }).lean<UserForAccess>().cursor({ batchSize: 2000 });
+    for await (const u of cursor) if (wanted.has(u._id)) out.set(u._id, u);
+    return out;
+  }
+
+  /** The groups each user among `wanted` is a direct member of, in one streamed read of the organization's user memberships. */
+  async function userMembershipsOfOrg(orgId: string, wanted: Set<string>): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const cursor = memberships.find({ orgId, memberType: 'User' }, { groupId: 1, memberId: 1 }).lean<MembershipDoc>().cursor({ batchSize: 2000 });
+    for await (const m of cursor) {
+      if (!wanted.has(m.memberId)) continue;
+      const list = out.get(m.memberId);
+      if (list) list.push(m.groupId);
+      else out.set(m.memberId, [m.groupId]);
     }
-    return [...seen];
+    return out;
   }
 
   /**
@@ -127,5 +153,5 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return rows.map((g) => ({ id: g._id, displayName: g.displayName, directoryId: g.directoryId }));
   }
 
-  return { user, usersByUserName, groupNesting, groupIdsOfUser, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
+  return { user, usersByUserName, groupNesting, groupIdsOfUser, closeOverNesting, usersOfOrg, userMembershipsOfOrg, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
 }

@@ -5,6 +5,8 @@ import { isDuplicateKey } from '../shared/mongo';
 
 /** Principals are recomputed in slices of this size; larger changes fan out as separate jobs. */
 export const SLICE_SIZE = 500;
+/** From this many users on, a change is recomputed in one streamed pass over the organization instead of slices. */
+export const BULK_RECOMPUTE_MIN = 10_000;
 
 export interface ChangeApplierDeps {
   changes: Model<ChangeDoc>;
@@ -17,6 +19,8 @@ export interface ChangeApplierDeps {
   reconcileUser: (orgId: string, userId: string, changeId: string) => Promise<void>;
   /** Many users at once, sharing the organization-wide reads (fan-out slices). */
   reconcileUsers?: (orgId: string, userIds: string[], changeId: string) => Promise<void>;
+  /** Very many users at once, reading the organization in one pass instead of each user (fan-outs over huge groups). */
+  reconcileUsersBulk?: (orgId: string, userIds: string[], changeId: string, onProgress: () => Promise<void>) => Promise<void>;
   reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
   /** Whether any binding names one of these groups or a group they are nested in (as of now). */
   groupsGrantAnything?: (orgId: string, groupIds: string[]) => Promise<boolean>;
@@ -68,6 +72,15 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     for (const id of serviceAccounts) await deps.reconcileServiceAccount?.(change.orgId, id, changeId);
 
     const all = [...userIds];
+    if (all.length >= BULK_RECOMPUTE_MIN && deps.reconcileUsersBulk) {
+      // Slices would each pay two point reads per user; one pass over the organization is cheaper from here
+      // on. The job keeps its lock while it runs; if its worker dies, the retried job simply starts again.
+      await deps.reconcileUsersBulk(change.orgId, all, changeId, async () => {
+        await changes.updateOne({ _id: changeId }, { $set: { progressAt: new Date() } });
+      });
+      await markApplied(change);
+      return 'applied';
+    }
     if (all.length > SLICE_SIZE) {
       const slices: string[][] = [];
       for (let i = 0; i < all.length; i += SLICE_SIZE) slices.push(all.slice(i, i + SLICE_SIZE));

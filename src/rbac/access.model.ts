@@ -39,6 +39,11 @@ export interface AccessDoc {
   /** The change through which this document is current. */
   changeId: string | null;
   computedAt: Date;
+  /**
+   * When the writer began reading the state it computed from. A write only replaces a document read
+   * from older state, so a recompute that read before a concurrent change cannot undo the newer one.
+   */
+  sourceAt?: Date;
   version: number;
 }
 

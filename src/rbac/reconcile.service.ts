@@ -18,6 +18,14 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
     for (const doc of await deps.access.recomputeUsers(orgId, userIds, changeId)) await afterRecompute(orgId, doc, changeId);
   }
 
+  /** A fan-out over a very large group in one streamed pass; `onProgress` after each stored chunk. */
+  async function reconcileUsersBulk(orgId: string, userIds: string[], changeId: string, onProgress: () => Promise<void>): Promise<void> {
+    await deps.access.recomputeUsersBulk(orgId, userIds, changeId, async (docs) => {
+      for (const doc of docs) await afterRecompute(orgId, doc, changeId);
+      await onProgress();
+    });
+  }
+
   async function afterRecompute(orgId: string, doc: { isActive: boolean; principalId: string }, changeId: string): Promise<void> {
     if (doc.isActive) return;
     const userId = doc.principalId;
@@ -38,5 +46,5 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
     await deps.access.recomputeServiceAccount(orgId, serviceAccountId, changeId);
   }
 
-  return { reconcileUser, reconcileUsers, reconcileServiceAccount };
+  return { reconcileUser, reconcileUsers, reconcileUsersBulk, reconcileServiceAccount };
 }

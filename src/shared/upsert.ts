@@ -7,14 +7,15 @@ import type { MongoBackend } from './id-lookup';
  * Create-or-update by id without the server's `upsert`. FerretDB v1 fails concurrent upserts of one id
  * with E11000; an insert that hits a duplicate, followed by an update, is safe on it and on MongoDB alike.
  */
-export async function upsertById<T>(model: Model<T>, id: string, set: Record<string, unknown>): Promise<void> {
-  const res = await model.updateOne({ _id: id } as never, { $set: set, $inc: { version: 1 } } as never);
+export async function upsertById<T>(model: Model<T>, id: string, set: Record<string, unknown>, guard: Record<string, unknown> = {}): Promise<void> {
+  const res = await model.updateOne({ _id: id, ...guard } as never, { $set: set, $inc: { version: 1 } } as never);
   if (res.matchedCount > 0) return;
   try {
     await model.collection.insertOne({ _id: id, ...set, version: 1 } as never);
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await model.updateOne({ _id: id } as never, { $set: set, $inc: { version: 1 } } as never);
+    // It exists: either it was inserted a moment ago, or the guard keeps a newer document from being overwritten.
+    await model.updateOne({ _id: id, ...guard } as never, { $set: set, $inc: { version: 1 } } as never);
   }
 }
 
@@ -41,6 +42,7 @@ export async function upsertManyById<T>(
   model: Model<T>,
   docs: Array<{ _id: string } & Record<string, unknown>>,
   shape: UpdateShape = UPDATE_SHAPE.ferretdb,
+  guard: Record<string, unknown> = {},
 ): Promise<void> {
   if (docs.length === 0) return;
   let existing: number[] = [];
@@ -60,7 +62,7 @@ export async function upsertManyById<T>(
     model.bulkWrite(
       command.map((k) => {
         const { _id, ...set } = docs[k];
-        return { updateOne: { filter: { _id }, update: { $set: set, $inc: { version: 1 } } } };
+        return { updateOne: { filter: { _id, ...guard }, update: { $set: set, $inc: { version: 1 } } } };
       }) as never,
       { ordered: false },
     ),

@@ -179,4 +179,27 @@ describe('membership changes and what they grant', () => {
     await waitFor((await addMembers(c, inner, [w])).headers['x-change-id']);
     expect(await check(w)).toBe(true);
   });
+
+  it('never lets a recompute that read older state overwrite access computed from newer state', async () => {
+    const d = await h.directory('okta');
+    const c = h.as(d);
+    const { api } = await h.adminKey(d.orgId);
+    const project = (await api.post(`/orgs/${d.orgId}/projects`, { name: 'Race' })).body.id as string;
+    const u = (await c.post('/Users', newUser('race@example.com'))).body.id;
+    const g = await newGroup(c, 'Racers');
+    await api.post(`/orgs/${d.orgId}/bindings`, { principal: { type: 'group', id: g }, scope: { type: 'project', projectId: project }, roleId: 'preset:project-member' });
+    const joined = await addMembers(c, g, [u]);
+    expect((await api.get(`/changes/${joined.headers['x-change-id']}?wait=10000`)).body.status).toBe('applied');
+    const docs = h.c.mongo.db!.collection('access_documents');
+    // What a recompute that started later (after the user left) stored first: no access, read at a later time.
+    const later = new Date(Date.now() + 60_000);
+    await docs.updateOne({ _id: `user-${u}` } as never, { $set: { projects: [], allProjects: [], org: [], grants: [], sourceAt: later, changeId: 'newer' } });
+    await h.c.fresh.invalidate('access', [`user-${u}`]);
+    // This one read the membership before the user left, and only finishes now.
+    await h.c.access.recomputeUser(d.orgId, u, 'older');
+    await h.c.access.recomputeUsers(d.orgId, [u], 'older');
+    const stored = await docs.findOne({ _id: `user-${u}` } as never);
+    expect(stored).toMatchObject({ changeId: 'newer' });
+    expect((await api.post('/access/check', { subject: { userId: u }, permission: 'api.model.read', projectId: project })).body.allowed).toBe(false);
+  });
 });
