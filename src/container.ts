@@ -101,6 +101,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
       reconcileUser: reconcile.reconcileUser,
       reconcileUsers: reconcile.reconcileUsers,
       reconcileUsersBulk: reconcile.reconcileUsersBulk,
+      memberCountOf: principals.memberCountOf,
       reconcileServiceAccount: reconcile.reconcileServiceAccount,
       onApplied: (change, lagMs) => metrics.observeLag(change.kind, lagMs),
     },

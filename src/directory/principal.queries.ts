@@ -75,25 +75,30 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return closeOverNesting(nesting, direct);
   }
 
-  /** Users of the organization among `wanted`, in one streamed read (for fan-outs over very large groups). */
-  async function usersOfOrg(orgId: string, wanted: Set<string>): Promise<Map<string, UserForAccess>> {
+  /** Every user of the organization, in one streamed read (for fan-outs over very large groups). */
+  async function usersOfOrg(orgId: string): Promise<Map<string, UserForAccess>> {
     const out = new Map<string, UserForAccess>();
     const cursor = users.find({ orgId }, { orgId: 1, directoryId: 1, userName: 1, userNameKey: 1, active: 1 }).lean<UserForAccess>().cursor({ batchSize: 2000 });
-    for await (const u of cursor) if (wanted.has(u._id)) out.set(u._id, u);
+    for await (const u of cursor) out.set(u._id, u);
     return out;
   }
 
-  /** The groups each user among `wanted` is a direct member of, in one streamed read of the organization's user memberships. */
-  async function userMembershipsOfOrg(orgId: string, wanted: Set<string>): Promise<Map<string, string[]>> {
+  /** The groups each user of the organization is a direct member of, in one streamed read. */
+  async function userMembershipsOfOrg(orgId: string): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     const cursor = memberships.find({ orgId, memberType: 'User' }, { groupId: 1, memberId: 1 }).lean<MembershipDoc>().cursor({ batchSize: 2000 });
     for await (const m of cursor) {
-      if (!wanted.has(m.memberId)) continue;
       const list = out.get(m.memberId);
       if (list) list.push(m.groupId);
       else out.set(m.memberId, [m.groupId]);
     }
     return out;
+  }
+
+  /** How many direct members these groups have, as counted on the groups (a cheap estimate of a fan-out). */
+  async function memberCountOf(groupIds: string[]): Promise<number> {
+    const found = await inParallel(groupIds, 4, (id) => groups.findOne({ _id: id }, { memberCount: 1 }).lean<{ memberCount?: number }>());
+    return found.reduce((n, g) => n + (g?.memberCount ?? 0), 0);
   }
 
   /**
@@ -153,5 +158,5 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return rows.map((g) => ({ id: g._id, displayName: g.displayName, directoryId: g.directoryId }));
   }
 
-  return { user, usersByUserName, groupNesting, groupIdsOfUser, closeOverNesting, usersOfOrg, userMembershipsOfOrg, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
+  return { user, usersByUserName, groupNesting, groupIdsOfUser, closeOverNesting, usersOfOrg, userMembershipsOfOrg, memberCountOf, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
 }

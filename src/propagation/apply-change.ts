@@ -5,7 +5,10 @@ import { isDuplicateKey } from '../shared/mongo';
 
 /** Principals are recomputed in slices of this size; larger changes fan out as separate jobs. */
 export const SLICE_SIZE = 500;
-/** From this many users on, a change is recomputed in one streamed pass over the organization instead of slices. */
+/**
+ * From this many users on (as the groups count their members), a change is recomputed in one streamed
+ * pass over the organization instead of slices; so is every whole-organization change.
+ */
 export const BULK_RECOMPUTE_MIN = 10_000;
 
 export interface ChangeApplierDeps {
@@ -20,7 +23,14 @@ export interface ChangeApplierDeps {
   /** Many users at once, sharing the organization-wide reads (fan-out slices). */
   reconcileUsers?: (orgId: string, userIds: string[], changeId: string) => Promise<void>;
   /** Very many users at once, reading the organization in one pass instead of each user (fan-outs over huge groups). */
-  reconcileUsersBulk?: (orgId: string, userIds: string[], changeId: string, onProgress: () => Promise<void>) => Promise<void>;
+  reconcileUsersBulk?: (
+    orgId: string,
+    target: { userIds: string[]; groupIds: string[]; wholeOrg: boolean },
+    changeId: string,
+    onProgress: () => Promise<void>,
+  ) => Promise<void>;
+  /** Direct members of these groups as counted on them: whether a fan-out is large enough for the bulk pass. */
+  memberCountOf?: (groupIds: string[]) => Promise<number>;
   reconcileServiceAccount?: (orgId: string, serviceAccountId: string, changeId: string) => Promise<void>;
   /** Whether any binding names one of these groups or a group they are nested in (as of now). */
   groupsGrantAnything?: (orgId: string, groupIds: string[]) => Promise<boolean>;
@@ -56,31 +66,31 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
       await markApplied(change);
       return 'applied';
     }
-    const userIds = new Set(change.userIds);
-    if (change.groupIds.length && change.kind !== 'membership.changed' && change.kind !== 'group.deleted') {
-      for (const id of await deps.userIdsOfGroups(change.orgId, change.groupIds)) userIds.add(id);
-    }
-    if (change.memberGroupIds?.length) {
-      for (const id of await deps.userIdsOfGroups(change.orgId, change.memberGroupIds)) userIds.add(id);
-    }
-    if (change.wholeOrg) for (const id of await deps.userIdsOfOrg(change.orgId)) userIds.add(id);
-
     const serviceAccounts = new Set(change.serviceAccountIds);
     if (change.wholeOrg && deps.serviceAccountIdsOfOrg) {
       for (const id of await deps.serviceAccountIdsOfOrg(change.orgId)) serviceAccounts.add(id);
     }
     for (const id of serviceAccounts) await deps.reconcileServiceAccount?.(change.orgId, id, changeId);
 
-    const all = [...userIds];
-    if (all.length >= BULK_RECOMPUTE_MIN && deps.reconcileUsersBulk) {
+    // Groups whose members (through any nesting) must all be recomputed.
+    const viaGroups = [
+      ...(change.kind !== 'membership.changed' && change.kind !== 'group.deleted' ? change.groupIds : []),
+      ...(change.memberGroupIds ?? []),
+    ];
+    if (deps.reconcileUsersBulk && (change.wholeOrg || (viaGroups.length && change.userIds.length + (await deps.memberCountOf?.(viaGroups) ?? 0) >= BULK_RECOMPUTE_MIN))) {
       // Slices would each pay two point reads per user; one pass over the organization is cheaper from here
       // on. The job keeps its lock while it runs; if its worker dies, the retried job simply starts again.
-      await deps.reconcileUsersBulk(change.orgId, all, changeId, async () => {
+      await deps.reconcileUsersBulk(change.orgId, { userIds: change.userIds, groupIds: viaGroups, wholeOrg: change.wholeOrg }, changeId, async () => {
         await changes.updateOne({ _id: changeId }, { $set: { progressAt: new Date() } });
       });
       await markApplied(change);
       return 'applied';
     }
+    const userIds = new Set(change.userIds);
+    if (viaGroups.length) for (const id of await deps.userIdsOfGroups(change.orgId, viaGroups)) userIds.add(id);
+    if (change.wholeOrg) for (const id of await deps.userIdsOfOrg(change.orgId)) userIds.add(id);
+
+    const all = [...userIds];
     if (all.length > SLICE_SIZE) {
       const slices: string[][] = [];
       for (let i = 0; i < all.length; i += SLICE_SIZE) slices.push(all.slice(i, i + SLICE_SIZE));

@@ -111,25 +111,34 @@ export function createAccessService(deps: {
   }
 
   /**
-   * A fan-out over a very large group (`BULK_RECOMPUTE_MIN` users or more) in one pass: the
-   * organization's users and user memberships are each read in one streamed query, instead of two
-   * point reads per user (FerretDB v1 answers `$in` by reading everything anyway). Results are
-   * written a chunk at a time, each chunk reported through `onChunk` (a fan-out's progress).
+   * A fan-out over a very large group, or over the whole organization, in one pass: the
+   * organization's users and user memberships are each read in one streamed query (in parallel),
+   * instead of two point reads per user (FerretDB v1 answers `$in` by reading everything anyway).
+   * Who is recomputed: `userIds`, every member of `groupIds` through any nesting, and with `wholeOrg`
+   * every user. Results are written a chunk at a time, each chunk reported through `onChunk`.
    */
   async function recomputeUsersBulk(
     orgId: string,
-    userIds: string[],
+    target: { userIds: string[]; groupIds: string[]; wholeOrg: boolean },
     changeId: string | null,
     onChunk: (docs: Array<Pick<AccessDoc, 'principalId' | 'isActive'>>) => Promise<void> = async () => undefined,
-  ): Promise<void> {
+  ): Promise<number> {
     const sourceAt = new Date();
-    const wanted = new Set(userIds);
-    const orgWide = await inputsFor(orgId, null);
-    const nesting = await principals.groupNesting(orgId);
-    const usersById = await principals.usersOfOrg(orgId, wanted);
-    const directGroups = await principals.userMembershipsOfOrg(orgId, wanted);
-    const groupIdsByUser = new Map(userIds.map((u) => [u, principals.closeOverNesting(nesting, directGroups.get(u) ?? [])]));
-    const names = await boundGroupNames(orgId, orgWide.bindings, [...new Set([...groupIdsByUser.values()].flat())]);
+    const [orgWide, nesting, usersById, directGroups] = await Promise.all([
+      inputsFor(orgId, null),
+      principals.groupNesting(orgId),
+      principals.usersOfOrg(orgId),
+      principals.userMembershipsOfOrg(orgId),
+    ]);
+    const groupIdsByUser = new Map([...directGroups.entries()].map(([u, direct]) => [u, principals.closeOverNesting(nesting, direct)]));
+    const targets = new Set(target.userIds);
+    if (target.wholeOrg) for (const u of usersById.keys()) targets.add(u);
+    if (target.groupIds.length) {
+      const via = new Set(target.groupIds);
+      for (const [u, groups] of groupIdsByUser) if (groups.some((g) => via.has(g))) targets.add(u);
+    }
+    const userIds = [...targets];
+    const names = await boundGroupNames(orgId, orgWide.bindings, [...new Set(userIds.flatMap((u) => groupIdsByUser.get(u) ?? []))]);
     for (let i = 0; i < userIds.length; i += BULK_CHUNK) {
       const computed = userIds.slice(i, i + BULK_CHUNK).map((userId) => {
         const user = usersById.get(userId) ?? null;
@@ -140,6 +149,7 @@ export function createAccessService(deps: {
       await storeMany(computed, sourceAt);
       await onChunk(computed);
     }
+    return userIds.length;
   }
 
   /** Level-triggered: reads current state only, so running it twice, late or out of order converges. */

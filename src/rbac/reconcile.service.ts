@@ -18,9 +18,14 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
     for (const doc of await deps.access.recomputeUsers(orgId, userIds, changeId)) await afterRecompute(orgId, doc, changeId);
   }
 
-  /** A fan-out over a very large group in one streamed pass; `onProgress` after each stored chunk. */
-  async function reconcileUsersBulk(orgId: string, userIds: string[], changeId: string, onProgress: () => Promise<void>): Promise<void> {
-    await deps.access.recomputeUsersBulk(orgId, userIds, changeId, async (docs) => {
+  /** A fan-out over a very large group (or the whole organization) in one streamed pass; `onProgress` after each stored chunk. */
+  async function reconcileUsersBulk(
+    orgId: string,
+    target: { userIds: string[]; groupIds: string[]; wholeOrg: boolean },
+    changeId: string,
+    onProgress: () => Promise<void>,
+  ): Promise<void> {
+    await deps.access.recomputeUsersBulk(orgId, target, changeId, async (docs) => {
       for (const doc of docs) await afterRecompute(orgId, doc, changeId);
       await onProgress();
     });
