@@ -22,6 +22,8 @@ const SYNC_USERS = Math.round(20_000 * SCALE);
 const SYNC_GROUPS = Math.round(2_000 * SCALE);
 const BIG_GROUP = Math.round(50_000 * SCALE);
 const SYNC_CONCURRENCY = Number(process.env.BENCH_SYNC_CONCURRENCY ?? 16);
+/** Which figures to run, e.g. BENCH_ONLY=bc (default: all of a, b, c, d). */
+const ONLY = process.env.BENCH_ONLY ?? 'abcd';
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -74,7 +76,7 @@ async function main() {
   };
 
   // (b) initial sync through SCIM.
-  {
+  if (ONLY.includes('b')) {
     const t = Date.now();
     // As an IdP's initial push does: many requests in flight (Okta and Entra both send in parallel).
     const userIds: string[] = new Array(SYNC_USERS);
@@ -96,7 +98,7 @@ async function main() {
   }
 
   // (a) steady membership changes.
-  {
+  if (ONLY.includes('a')) {
     const group = (await scim('post', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'steady' })).body.id;
     await api('post', `/orgs/${org._id}/bindings`, { principal: { type: 'group', id: group }, scope: { type: 'project', projectId: project }, roleId: 'preset:project-member' });
     const users = (await c.models.users.find({ orgId: org._id }, { _id: 1 }).limit(RATE * STEADY_SECONDS).lean<Array<{ _id: string }>>()).map((u) => u._id);
@@ -127,7 +129,7 @@ async function main() {
   }
 
   // (c) a big group bound to a role.
-  {
+  if (ONLY.includes('c')) {
     const now = new Date();
     const gid = 'big-group';
     const ids = Array.from({ length: BIG_GROUP }, (_, i) => `big-${i}`);
@@ -143,7 +145,7 @@ async function main() {
   }
 
   // (d) deprovisioning.
-  {
+  if (ONLY.includes('d')) {
     const u = (await scim('post', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'leaver@example.com', active: true })).body.id;
     await api('post', `/orgs/${org._id}/bindings`, { principal: { type: 'user', id: u }, scope: { type: 'project', projectId: project }, roleId: 'preset:project-owner' });
     await api('post', `/orgs/${org._id}/api-keys`, { projectId: project, name: 'k', owner: { type: 'user', id: u }, permissions: 'all' });

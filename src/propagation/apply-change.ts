@@ -44,12 +44,17 @@ export type ChangeApplier = ReturnType<typeof createChangeApplier>;
 export function createChangeApplier(deps: ChangeApplierDeps) {
   const { changes } = deps;
 
-  async function apply(changeId: string): Promise<'applied' | 'already-applied' | 'fanned-out' | 'missing'> {
+  /**
+   * `inline`: applied inside a request (admin writes, so the admin's next check sees them). A change
+   * that needs the bulk pass is then left to its queued job: a request must not run for a minute, and
+   * the job would otherwise do the same pass again beside it.
+   */
+  async function apply(changeId: string, opts: { inline?: boolean } = {}): Promise<'applied' | 'already-applied' | 'fanned-out' | 'deferred' | 'missing'> {
     const change = await changes.findOne({ _id: changeId }).lean<ChangeDoc>();
     if (!change) return 'missing';
     if (change.status === 'applied') return 'already-applied';
     try {
-      return await applyPending(change);
+      return await applyPending(change, opts.inline ?? false);
     } catch (err) {
       // The applied path counts its attempt in the same write that marks it applied; a failed one here.
       await changes.updateOne({ _id: changeId }, { $inc: { attempts: 1 }, $set: { error: (err as Error).message } }).catch(() => undefined);
@@ -57,7 +62,7 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
     }
   }
 
-  async function applyPending(change: ChangeDoc): Promise<'applied' | 'fanned-out'> {
+  async function applyPending(change: ChangeDoc, inline: boolean): Promise<'applied' | 'fanned-out' | 'deferred'> {
     const changeId = change._id;
     if (change.kind === 'membership.changed' && change.additionsOnly && deps.groupsGrantAnything && !(await deps.groupsGrantAnything(change.orgId, change.groupIds))) {
       // Joining a group that no binding reaches (directly or through a parent) changes nobody's access;
@@ -77,7 +82,10 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
       ...(change.kind !== 'membership.changed' && change.kind !== 'group.deleted' ? change.groupIds : []),
       ...(change.memberGroupIds ?? []),
     ];
-    if (deps.reconcileUsersBulk && (change.wholeOrg || (viaGroups.length && change.userIds.length + (await deps.memberCountOf?.(viaGroups) ?? 0) >= BULK_RECOMPUTE_MIN))) {
+    const bigFanOut = Boolean(deps.reconcileUsersBulk) && viaGroups.length > 0 && change.userIds.length + ((await deps.memberCountOf?.(viaGroups)) ?? 0) >= BULK_RECOMPUTE_MIN;
+    if (bigFanOut && inline) return 'deferred';
+    // Inline, a whole-organization change takes the ordinary path (slices are queued quickly when it is large).
+    if (deps.reconcileUsersBulk && !inline && (bigFanOut || change.wholeOrg)) {
       // Slices would each pay two point reads per user; one pass over the organization is cheaper from here
       // on. The job keeps its lock while it runs; if its worker dies, the retried job simply starts again.
       await deps.reconcileUsersBulk(change.orgId, { userIds: change.userIds, groupIds: viaGroups, wholeOrg: change.wholeOrg }, changeId, async () => {

@@ -45,7 +45,7 @@ export function createPipeline(deps: {
     notify(orgId, changeIds);
     for (const id of changeIds) {
       try {
-        await applier.apply(id);
+        await applier.apply(id, { inline: true });
       } catch (err) {
         deps.log.warn({ err: (err as Error).message, changeId: id }, 'inline apply failed; left to the workers');
       }
