@@ -95,11 +95,7 @@ export function createAccessService(deps: {
       return { userId, user, groupIds: user ? await principals.groupIdsOfUser(nesting, userId) : [] };
     });
     const names = await boundGroupNames(orgId, orgWide.bindings, found.flatMap((f) => f.groupIds));
-    const computed = found.map(({ userId, user, groupIds }) => {
-      const groups = groupsWithNames(groupIds, names);
-      const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
-      return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
-    });
+    const computed = found.map(({ userId, user, groupIds }) => accessFromOrgInputs(orgId, userId, user, groupIds, names, orgWide, changeId));
     await storeMany(computed, sourceAt);
     return computed;
   }
@@ -140,12 +136,9 @@ export function createAccessService(deps: {
     const userIds = [...targets];
     const names = await boundGroupNames(orgId, orgWide.bindings, [...new Set(userIds.flatMap((u) => groupIdsByUser.get(u) ?? []))]);
     for (let i = 0; i < userIds.length; i += BULK_CHUNK) {
-      const computed = userIds.slice(i, i + BULK_CHUNK).map((userId) => {
-        const user = usersById.get(userId) ?? null;
-        const groups = user ? groupsWithNames(groupIdsByUser.get(userId) ?? [], names) : [];
-        const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
-        return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
-      });
+      const computed = userIds
+        .slice(i, i + BULK_CHUNK)
+        .map((userId) => accessFromOrgInputs(orgId, userId, usersById.get(userId) ?? null, groupIdsByUser.get(userId) ?? [], names, orgWide, changeId));
       await storeMany(computed, sourceAt);
       await onChunk(computed);
     }
@@ -178,6 +171,21 @@ export function createAccessService(deps: {
   async function boundGroupNames(orgId: string, bindings: BindingInput[], groupIds: string[]): Promise<Map<string, string>> {
     const bound = new Set(bindings.filter((b) => b.principalType === 'group').map((b) => b.principalId));
     return principals.groupNames(orgId, [...new Set(groupIds.filter((id) => bound.has(id)))]);
+  }
+
+  /** One user's access from the organization's inputs: only bindings of the user or of its groups reach it. */
+  function accessFromOrgInputs(
+    orgId: string,
+    userId: string,
+    user: { active: boolean; userNameKey: string } | null,
+    groupIds: string[],
+    names: Map<string, string>,
+    orgWide: Awaited<ReturnType<typeof inputsFor>>,
+    changeId: string | null,
+  ): Omit<AccessDoc, 'computedAt' | 'version'> {
+    const groups = user ? groupsWithNames(groupIds, names) : [];
+    const reach = new Set([`user:${userId}`, ...groups.map((g) => `group:${g.id}`)]);
+    return userAccessDoc(orgId, userId, user, groups, { ...orgWide, bindings: orgWide.bindings.filter((b) => reach.has(`${b.principalType}:${b.principalId}`)) }, changeId);
   }
 
   function userAccessDoc(
