@@ -60,9 +60,9 @@ export interface Container {
 const REGISTRY_TTL_SECONDS = 3600;
 
 /** Wires config, connections and services once, for the API process, the worker process and the tests. */
-export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger } = {}): Promise<Container> {
+export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger; monitorCommands?: boolean } = {}): Promise<Container> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGO_URL, opts.dbName, config.MONGO_POOL_SIZE);
+  const mongo = await connectMongo(config.MONGO_URL, opts.dbName, config.MONGO_POOL_SIZE, { monitorCommands: opts.monitorCommands });
   const mongoBackend = await detectBackend(mongo);
   const ids = createIdLookup(mongoBackend);
   const redis = connectRedis(config.REDIS_URL);

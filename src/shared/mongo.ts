@@ -5,13 +5,15 @@ import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
  * Nothing here may rely on transactions, change streams or collations: the same code runs on
  * MongoDB 6/7 and on FerretDB v1, so uniqueness lives in normalized fields with unique indexes.
  */
-export async function connectMongo(url: string, dbName?: string, poolSize = 20): Promise<Connection> {
+export async function connectMongo(url: string, dbName?: string, poolSize = 20, opts: { monitorCommands?: boolean } = {}): Promise<Connection> {
   const conn = mongoose.createConnection(url, {
     dbName,
     serverSelectionTimeoutMS: 5000,
     maxPoolSize: poolSize,
     autoIndex: false,
     autoCreate: false,
+    // Only the database-operations profile (bench/db-ops.ts) listens to command events.
+    monitorCommands: opts.monitorCommands ?? false,
   });
   await conn.asPromise();
   return conn;
