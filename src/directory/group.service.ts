@@ -2,7 +2,7 @@ import type { Model } from 'mongoose';
 import type { Logger } from '../shared/logger';
 import { Conflict, InvalidRequest, NotFound } from '../shared/errors';
 import { newId } from '../shared/ids';
-import { distinctOf, isDuplicateKey } from '../shared/mongo';
+import { isDuplicateKey } from '../shared/mongo';
 import type { ChangeLog } from '../propagation/change-log';
 import type { DirectoryContext } from './context';
 import { deepEqual } from './deep-equal';
@@ -226,16 +226,11 @@ export function createGroupService(deps: {
   async function remove(ctx: DirectoryContext, id: string, ifMatch?: string): Promise<{ changeIds: string[] }> {
     const current = await get(ctx, id);
     checkIfMatch(ifMatch, current.version);
-    const memberUserIds = (await distinctOf(memberships, 'memberId', {
-      directoryId: ctx.directoryId,
-      groupId: id,
-      memberType: 'User',
-    })) as string[];
-    const memberGroupIds = (await distinctOf(memberships, 'memberId', {
-      directoryId: ctx.directoryId,
-      groupId: id,
-      memberType: 'Group',
-    })) as string[];
+    const members = await memberships
+      .find({ directoryId: ctx.directoryId, groupId: id }, { memberId: 1, memberType: 1, _id: 0 })
+      .lean<Array<{ memberId: string; memberType: PrincipalKind }>>();
+    const memberUserIds = members.filter((m) => m.memberType === 'User').map((m) => m.memberId);
+    const memberGroupIds = members.filter((m) => m.memberType === 'Group').map((m) => m.memberId);
     const changeIds = await changes.record({
       orgId: ctx.orgId,
       directoryId: ctx.directoryId,
