@@ -61,7 +61,7 @@ async function main() {
   const seededMs = Date.now() - t0;
 
   const t1 = Date.now();
-  for (let i = 0; i < USERS; i += 500) await c.access.recomputeUsers(org._id, userIds.slice(i, i + 500), null);
+  for (let i = 0; i < USERS; i += 500) await c.accessRecompute.recomputeUsers(org._id, userIds.slice(i, i + 500), null);
   const materializedMs = Date.now() - t1;
 
   const owner = userIds[0];

@@ -35,6 +35,13 @@ const schema = z.object({
   ACCESS_CACHE_ENTRIES: intFromEnv(100_000, 1),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('scim-sync'),
   WORKER_CONCURRENCY: intFromEnv(4, 1),
+  /**
+   * Which server's code paths to take: `auto` asks the server (FerretDB announces itself). `mongodb`
+   * forces the MongoDB paths even on FerretDB, which is how CI runs them on this machine.
+   */
+  MONGO_BACKEND: z.enum(['auto', 'mongodb', 'ferretdb']).default('auto'),
+  /** Statements per bulk update on the MongoDB path (MongoDB takes 1,000; FerretDB under the MongoDB path, far fewer). */
+  MONGO_BULK_UPDATE_SIZE: intFromEnv(1000, 1),
   /** Connections to MongoDB per process. */
   MONGO_POOL_SIZE: intFromEnv(20, 1),
   /** A change still pending this long after it was accepted is queued again by the sweeper. */

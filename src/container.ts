@@ -6,7 +6,8 @@ import { connectMongo } from './shared/mongo';
 import { connectRedis } from './shared/redis';
 import { createFreshCache, type FreshCache } from './shared/fresh-cache';
 import { createLastUsed } from './shared/last-used';
-import { createIdLookup, detectBackend, type MongoBackend } from './shared/id-lookup';
+import { chooseBackend, type StoreBackend } from './store/backend';
+import { createStore, type Store } from './store/store';
 import { directoryModels, type DirectoryModels } from './directory/models';
 import { createTenancyService, type TenancyService } from './directory/tenancy.service';
 import { createUserService, type UserService } from './directory/user.service';
@@ -16,7 +17,8 @@ import { changeModel, changeSliceModel } from './propagation/change.model';
 import { createChangeLog, type ChangeLog } from './propagation/change-log';
 import { createPipeline, type Pipeline } from './propagation/pipeline';
 import { accessModel } from './rbac/access.model';
-import { createAccessService, type AccessService } from './rbac/access.service';
+import { createAccessCheck, type AccessCheck } from './rbac/access-check';
+import { createAccessRecompute, type AccessRecompute } from './rbac/access-recompute';
 import { rbacModels, type RbacModels } from './rbac/rbac.models';
 import { createRbacStore, type RbacStore } from './rbac/rbac.service';
 import { createReconcileService } from './rbac/reconcile.service';
@@ -32,7 +34,8 @@ export interface Container {
   config: Config;
   log: Logger;
   mongo: Connection;
-  mongoBackend: MongoBackend;
+  /** The storage seam: the only part that knows whether MongoDB or FerretDB answers. */
+  store: Store;
   redis: Redis;
   models: DirectoryModels;
   changes: ChangeLog;
@@ -41,7 +44,8 @@ export interface Container {
   rbac: RbacStore;
   fresh: FreshCache;
   principals: PrincipalQueries;
-  access: AccessService;
+  access: AccessCheck;
+  accessRecompute: AccessRecompute;
   audit: AuditLog;
   pipeline: Pipeline;
   rbacAdmin: RbacAdminService;
@@ -63,8 +67,9 @@ const REGISTRY_TTL_SECONDS = 3600;
 export async function createContainer(config: Config, opts: { dbName?: string; log?: Logger; monitorCommands?: boolean } = {}): Promise<Container> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGO_URL, opts.dbName, config.MONGO_POOL_SIZE, { monitorCommands: opts.monitorCommands });
-  const mongoBackend = await detectBackend(mongo);
-  const ids = createIdLookup(mongoBackend);
+  const backend: StoreBackend = await chooseBackend(mongo, config.MONGO_BACKEND);
+  const store = createStore(backend, { bulkUpdateSize: config.MONGO_BULK_UPDATE_SIZE });
+  const ids = store.ids;
   const redis = connectRedis(config.REDIS_URL);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const models = directoryModels(mongo);
@@ -83,8 +88,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
-  const access = createAccessService({ access: accessDocs, rbac, principals, fresh, backend: mongoBackend, log });
-  const reconcile = createReconcileService({ access, rbac, audit });
+  const accessRecompute = createAccessRecompute({ access: accessDocs, rbac, principals, fresh, store });
+  const access = createAccessCheck({ access: accessDocs, rbac, principals, fresh, recompute: accessRecompute, log });
+  const reconcile = createReconcileService({ recompute: accessRecompute, rbac, audit });
   const pipeline = createPipeline({
     changes: changeDocs,
     slices: changeSlices,
@@ -96,7 +102,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     applier: {
       userIdsOfGroups: (_orgId, groupIds) => principals.userIdsOfGroups(groupIds),
       userIdsOfOrg: (orgId) => principals.userIdsOfOrg(orgId),
-      groupsGrantAnything: access.groupsGrantAnything,
+      groupsGrantAnything: accessRecompute.groupsGrantAnything,
       serviceAccountIdsOfOrg: async (orgId) => (await rbac.listServiceAccounts(orgId)).map((s) => s._id),
       reconcileUser: reconcile.reconcileUser,
       reconcileUsers: reconcile.reconcileUsers,
@@ -110,7 +116,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
   const registry = createPrincipalRegistry({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlSeconds: REGISTRY_TTL_SECONDS, log });
-  const users = createUserService({ ...models, changes, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
+  const users = createUserService({ ...models, changes, planQuery: store.planQuery, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
   const groups = createGroupService({ ...models, changes, ids, registry, log });
 
   async function ensureIndexes() {
@@ -131,7 +137,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     config,
     log,
     mongo,
-    mongoBackend,
+    store,
     redis,
     models,
     changes,
@@ -141,6 +147,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     fresh,
     principals,
     access,
+    accessRecompute,
     audit,
     pipeline,
     rbacAdmin,

@@ -1,7 +1,14 @@
 import type { AuditEventDoc } from '../audit/audit.service';
+import type { ChangeDoc } from '../propagation/change.model';
 import type { ApiKeyDoc, BindingDoc, CustomRoleDoc, PolicyDoc, ProjectDoc, ServiceAccountDoc } from '../rbac/rbac.models';
 
 // What the admin API shows of each document: ids as `id`, no hashes, no internal keys.
+
+const copied = <T, K extends keyof T>(doc: T, keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, doc[k]] as const)) as Pick<T, K>;
+
+/** An optional field the document lacks is shown as null, so every answer carries the same keys. */
+const orNull = <T, K extends keyof T>(doc: T, keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, doc[k] ?? null] as const)) as { [P in K]-?: Exclude<T[P], undefined> | null };
 
 export const presentProject = (p: ProjectDoc) => ({ id: p._id, name: p.name, archived: Boolean(p.archivedAt), archivedAt: p.archivedAt ?? null, createdAt: p.createdAt });
 
@@ -46,18 +53,21 @@ export const presentApiKey = (k: ApiKeyDoc) => ({
   hint: `...${k.hint}`,
   createdAt: k.createdAt,
   revoked: Boolean(k.revokedAt),
-  revokedAt: k.revokedAt ?? null,
-  revokedReason: k.revokedReason ?? null,
-  lastUsedAt: k.lastUsedAt ?? null,
+  ...orNull(k, ['revokedAt', 'revokedReason', 'lastUsedAt']),
 });
 
 export const presentAuditEvent = (e: AuditEventDoc) => ({
   id: e._id,
-  at: e.at,
-  actor: e.actor,
-  action: e.action,
-  target: e.target,
-  summary: e.summary,
-  requestId: e.requestId ?? null,
-  changeId: e.changeId ?? null,
+  ...copied(e, ['at', 'actor', 'action', 'target', 'summary']),
+  ...orNull(e, ['requestId', 'changeId']),
+});
+
+export const presentChange = (c: ChangeDoc) => ({
+  id: c._id,
+  ...copied(c, ['kind', 'status', 'acceptedAt']),
+  ...orNull(c, ['appliedAt', 'lagMs']),
+  attempts: c.attempts,
+  error: c.error ?? null,
+  ...(c.userIds ? { userCount: c.userIds.length } : {}),
+  ...(c.slicesTotal ? { slices: { total: c.slicesTotal, done: c.slicesDone ?? 0 } } : {}),
 });

@@ -1,16 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
-import {
-  Conflict,
-  Forbidden,
-  InvalidFilter,
-  InvalidRequest,
-  NotFound,
-  PreconditionFailed,
-  ServiceUnavailable,
-  TooManyRequests,
-  Unauthorized,
-} from '../shared/errors';
+import { Conflict, Forbidden, InvalidFilter, InvalidRequest, NotFound, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from '../shared/errors';
 import { isConnectionError } from '../shared/mongo';
 import type { Logger } from '../shared/logger';
 

@@ -2,23 +2,24 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { AuditLog } from '../audit/audit.service';
 import type { TenancyService } from '../directory/tenancy.service';
 import type { Pipeline } from '../propagation/pipeline';
-import { publicChange, type ChangeTracking } from '../propagation/tracking';
-import type { AccessService } from '../rbac/access.service';
+import type { ChangeTracking } from '../propagation/tracking';
+import type { AccessCheck } from '../rbac/access-check';
 import { PERMISSIONS } from '../rbac/catalog';
 import { PRESET_ROLES } from '../rbac/preset-roles';
-import type { RbacAdminService, AdminContext } from '../rbac/rbac-admin.service';
+import type { AdminContext, AdminWrite } from '../rbac/admin-write';
+import type { RbacAdminService } from '../rbac/rbac-admin.service';
 import type { RbacStore } from '../rbac/rbac.service';
 import { Forbidden, NotFound, Unauthorized } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import * as input from './inputs';
 import { problemHandler } from './problem';
-import { presentApiKey, presentBinding, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
+import { presentApiKey, presentBinding, presentChange, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
 
 export interface AdminRouterDeps {
   tenancy: TenancyService;
   rbac: RbacStore;
   admin: RbacAdminService;
-  access: AccessService;
+  access: AccessCheck;
   audit: AuditLog;
   tracking: ChangeTracking;
   pipeline: Pipeline;
@@ -98,6 +99,24 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (changeIds.length) res.set('X-Change-Id', changeIds[0]);
   };
   const p = (req: Request, name: string) => String(req.params[name]);
+  // Writes that change access answer X-Change-Id, so the caller can wait on /changes/:id before checking.
+  const updateRoute = <B, T>(
+    permission: string,
+    body: { parse(input: unknown): B },
+    update: (ctx: AdminContext, id: string, patch: B) => Promise<AdminWrite<T>>,
+    present: (doc: T) => unknown,
+  ) =>
+    route(permission, async (req, res) => {
+      const w = await update(ctxOf(req, res), p(req, 'id'), body.parse(req.body));
+      changed(res, w.changeIds);
+      return present(w.result);
+    });
+  const deleteRoute = (permission: string, remove: (ctx: AdminContext, id: string) => Promise<{ changeIds: string[] }>) =>
+    route(permission, async (req, res) => {
+      const w = await remove(ctxOf(req, res), p(req, 'id'));
+      changed(res, w.changeIds);
+      res.status(204).end();
+    });
 
   // --- catalog ----------------------------------------------------------------------------------
   router.get('/permissions', route(null, async () => ({ permissions: PERMISSIONS })));
@@ -121,11 +140,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   })));
   router.get('/orgs/:org/projects/:id', route('api.project_administration.read', async (req, res) =>
     presentProject(await deps.rbac.getProject(orgOf(res), p(req, 'id')))));
-  router.patch('/orgs/:org/projects/:id', route('api.project_administration.write', async (req, res) => {
-    const w = await deps.admin.updateProject(ctxOf(req, res), p(req, 'id'), input.projectUpdate.parse(req.body));
-    changed(res, w.changeIds);
-    return presentProject(w.result);
-  }));
+  router.patch('/orgs/:org/projects/:id', updateRoute('api.project_administration.write', input.projectUpdate, deps.admin.updateProject, presentProject));
 
   // --- policies ---------------------------------------------------------------------------------
   router.post('/orgs/:org/policies', route('api.role.write', async (req, res) => {
@@ -137,15 +152,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     policies: (await deps.rbac.listPolicies(orgOf(res))).map(presentPolicy),
   })));
   router.get('/orgs/:org/policies/:id', route('api.role.read', async (req, res) => presentPolicy(await deps.rbac.getPolicy(orgOf(res), p(req, 'id')))));
-  router.patch('/orgs/:org/policies/:id', route('api.role.write', async (req, res) => {
-    const w = await deps.admin.updatePolicy(ctxOf(req, res), p(req, 'id'), input.policyUpdate.parse(req.body));
-    changed(res, w.changeIds);
-    return presentPolicy(w.result);
-  }));
-  router.delete('/orgs/:org/policies/:id', route('api.role.write', async (req, res) => {
-    await deps.admin.deletePolicy(ctxOf(req, res), p(req, 'id'));
-    res.status(204).end();
-  }));
+  router.patch('/orgs/:org/policies/:id', updateRoute('api.role.write', input.policyUpdate, deps.admin.updatePolicy, presentPolicy));
+  router.delete('/orgs/:org/policies/:id', deleteRoute('api.role.write', deps.admin.deletePolicy));
 
   // --- roles ------------------------------------------------------------------------------------
   router.post('/orgs/:org/roles', route('api.role.write', async (req, res) => {
@@ -160,15 +168,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const preset = PRESET_ROLES.find((r) => r.id === p(req, 'id'));
     return preset ? { ...preset, preset: true } : presentRole(await deps.rbac.getRole(orgOf(res), p(req, 'id')));
   }));
-  router.patch('/orgs/:org/roles/:id', route('api.role.write', async (req, res) => {
-    const w = await deps.admin.updateRole(ctxOf(req, res), p(req, 'id'), input.roleUpdate.parse(req.body));
-    changed(res, w.changeIds);
-    return presentRole(w.result);
-  }));
-  router.delete('/orgs/:org/roles/:id', route('api.role.write', async (req, res) => {
-    await deps.admin.deleteRole(ctxOf(req, res), p(req, 'id'));
-    res.status(204).end();
-  }));
+  router.patch('/orgs/:org/roles/:id', updateRoute('api.role.write', input.roleUpdate, deps.admin.updateRole, presentRole));
+  router.delete('/orgs/:org/roles/:id', deleteRoute('api.role.write', deps.admin.deleteRole));
 
   // --- bindings ---------------------------------------------------------------------------------
   router.post('/orgs/:org/bindings', route('api.role.write', async (req, res) => {
@@ -183,11 +184,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     return { bindings: list.map(presentBinding) };
   }));
   router.get('/orgs/:org/bindings/:id', route('api.role.read', async (req, res) => presentBinding(await deps.rbac.getBinding(orgOf(res), p(req, 'id')))));
-  router.delete('/orgs/:org/bindings/:id', route('api.role.write', async (req, res) => {
-    const w = await deps.admin.deleteBinding(ctxOf(req, res), p(req, 'id'));
-    changed(res, w.changeIds);
-    res.status(204).end();
-  }));
+  router.delete('/orgs/:org/bindings/:id', deleteRoute('api.role.write', deps.admin.deleteBinding));
 
   // --- service accounts -------------------------------------------------------------------------
   router.post('/orgs/:org/projects/:project/service-accounts', route('api.service_account.write', async (req, res) => {
@@ -198,11 +195,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.get('/orgs/:org/projects/:project/service-accounts', route('api.service_account.read', async (req, res) => ({
     serviceAccounts: (await deps.rbac.listServiceAccounts(orgOf(res), p(req, 'project'))).map(presentServiceAccount),
   })));
-  router.delete('/orgs/:org/service-accounts/:id', route('api.service_account.write', async (req, res) => {
-    const w = await deps.admin.deleteServiceAccount(ctxOf(req, res), p(req, 'id'));
-    changed(res, w.changeIds);
-    res.status(204).end();
-  }));
+  router.delete('/orgs/:org/service-accounts/:id', deleteRoute('api.service_account.write', deps.admin.deleteServiceAccount));
 
   // --- API keys ---------------------------------------------------------------------------------
   router.post('/orgs/:org/api-keys', route('api.project_api_key.write', async (req, res) => {
@@ -283,17 +276,21 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.get('/changes/:id', route(null, async (req, res) => {
     const wait = Math.min(MAX_WAIT_MS, Math.max(0, Number(req.query.wait ?? 0) || 0));
     const c = wait > 0 ? await deps.tracking.waitFor(orgOf(res), p(req, 'id'), wait) : await deps.tracking.get(orgOf(res), p(req, 'id'));
-    return publicChange(c);
+    return presentChange(c);
   }));
   router.post('/changes/:id/retry', route('api.organization_admin.write', async (req, res) => {
     const c = await deps.tracking.redrive(orgOf(res), p(req, 'id'));
     await deps.pipeline.queue.requeue([{ id: c._id, orgId: c.orgId }]);
-    return publicChange(c);
+    return presentChange(c);
   }));
-  router.get('/orgs/:org/propagation', route(null, async (_req, res) => ({
-    ...(await deps.tracking.stats(orgOf(res))),
-    queue: await deps.pipeline.queue.depth().catch(() => null),
-  })));
+  router.get('/orgs/:org/propagation', route(null, async (_req, res) => {
+    const stats = await deps.tracking.stats(orgOf(res));
+    return {
+      ...stats,
+      failed: { ...stats.failed, latest: stats.failed.latest.map(presentChange) },
+      queue: await deps.pipeline.queue.depth().catch(() => null),
+    };
+  }));
   router.get('/orgs/:org/deprovisioning', route('api.organization_admin.read', async (req, res) => ({
     users: await deps.tracking.deprovisioningReport(orgOf(res), Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100))),
   })));

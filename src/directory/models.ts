@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { modelOf } from '../shared/mongo';
+import type { Connection, Model } from 'mongoose';
+import { defineCollection } from '../shared/define-collection';
 
 export type Provider = 'okta' | 'entra' | 'generic';
 export const PROVIDERS: readonly Provider[] = ['okta', 'entra', 'generic'];
@@ -105,101 +105,74 @@ export interface DirectoryModels {
   groupTombstones: Model<GroupTombstoneDoc>;
 }
 
-const opts = { versionKey: false, _id: false } as const;
-
 export function directoryModels(conn: Connection): DirectoryModels {
-  const organization = new Schema<OrganizationDoc>(
-    { _id: String, slug: { type: String, required: true }, name: String, createdAt: Date },
-    opts,
-  );
-  organization.index({ slug: 1 }, { unique: true });
-
-  const directory = new Schema<DirectoryDoc>(
-    { _id: String, orgId: String, name: String, nameKey: String, provider: String, createdAt: Date },
-    opts,
-  );
-  directory.index({ orgId: 1, nameKey: 1 }, { unique: true });
-
-  const token = new Schema<DirectoryTokenDoc>(
-    {
-      _id: String,
-      directoryId: String,
-      orgId: String,
-      hash: String,
-      hint: String,
-      createdAt: Date,
-      revokedAt: { type: Date, default: null },
-      lastUsedAt: { type: Date, default: null },
-    },
-    opts,
-  );
-  token.index({ hash: 1 }, { unique: true });
-  token.index({ directoryId: 1 });
-
-  const user = new Schema<UserDoc>(
-    { _id: String, orgId: String, directoryId: String, userName: String, userNameKey: String, active: Boolean, version: Number },
-    { ...opts, strict: false },
-  );
-  user.index({ directoryId: 1, userNameKey: 1 }, { unique: true });
-  user.index({ directoryId: 1, externalId: 1 });
-  user.index({ directoryId: 1, lastModifiedAt: 1 });
-  user.index({ orgId: 1 });
-
-  const group = new Schema<GroupDoc>(
-    {
-      _id: String,
-      orgId: String,
-      directoryId: String,
-      displayName: String,
-      displayNameKey: String,
-      externalId: String,
-      extensionSchemas: [String],
-      memberCount: Number,
-      version: Number,
-      createdAt: Date,
-      lastModifiedAt: Date,
-    },
-    opts,
-  );
-  group.index({ directoryId: 1, displayNameKey: 1 });
-  group.index({ directoryId: 1, externalId: 1 });
-  group.index({ orgId: 1 });
-
-  const membership = new Schema<MembershipDoc>(
-    {
-      _id: String,
-      directoryId: String,
-      orgId: String,
-      groupId: String,
-      memberId: String,
-      memberType: String,
-      display: String,
-      createdAt: Date,
-    },
-    opts,
-  );
-  membership.index({ groupId: 1, memberId: 1 }, { unique: true });
-  membership.index({ memberId: 1 });
-  membership.index({ orgId: 1, memberType: 1 });
-
-  const userTombstone = new Schema<UserTombstoneDoc>(
-    { _id: String, orgId: String, directoryId: String, userName: String, externalId: String, deletedAt: Date },
-    opts,
-  );
-  userTombstone.index({ orgId: 1, deletedAt: -1 });
-  const groupTombstone = new Schema<GroupTombstoneDoc>(
-    { _id: String, orgId: String, directoryId: String, displayName: String, deletedAt: Date },
-    opts,
-  );
-
   return {
-    organizations: modelOf<OrganizationDoc>(conn, 'Organization', organization, 'organizations'),
-    directories: modelOf<DirectoryDoc>(conn, 'Directory', directory, 'directories'),
-    tokens: modelOf<DirectoryTokenDoc>(conn, 'DirectoryToken', token, 'directory_tokens'),
-    users: modelOf<UserDoc>(conn, 'User', user, 'users'),
-    groups: modelOf<GroupDoc>(conn, 'Group', group, 'groups'),
-    memberships: modelOf<MembershipDoc>(conn, 'Membership', membership, 'memberships'),
-    userTombstones: modelOf<UserTombstoneDoc>(conn, 'UserTombstone', userTombstone, 'user_tombstones'),
-    groupTombstones: modelOf<GroupTombstoneDoc>(conn, 'GroupTombstone', groupTombstone, 'group_tombstones'),
+    organizations: defineCollection<OrganizationDoc>(conn, 'Organization', 'organizations', {
+      fields: { _id: String, slug: { type: String, required: true }, name: String, createdAt: Date },
+      indexes: [[{ slug: 1 }, { unique: true }]],
+    }),
+    directories: defineCollection<DirectoryDoc>(conn, 'Directory', 'directories', {
+      fields: { _id: String, orgId: String, name: String, nameKey: String, provider: String, createdAt: Date },
+      indexes: [[{ orgId: 1, nameKey: 1 }, { unique: true }]],
+    }),
+    tokens: defineCollection<DirectoryTokenDoc>(conn, 'DirectoryToken', 'directory_tokens', {
+      fields: {
+        _id: String,
+        directoryId: String,
+        orgId: String,
+        hash: String,
+        hint: String,
+        createdAt: Date,
+        revokedAt: { type: Date, default: null },
+        lastUsedAt: { type: Date, default: null },
+      },
+      indexes: [[{ hash: 1 }, { unique: true }], [{ directoryId: 1 }]],
+    }),
+    users: defineCollection<UserDoc>(conn, 'User', 'users', {
+      fields: { _id: String, orgId: String, directoryId: String, userName: String, userNameKey: String, active: Boolean, version: Number },
+      indexes: [
+        [{ directoryId: 1, userNameKey: 1 }, { unique: true }],
+        [{ directoryId: 1, externalId: 1 }],
+        [{ directoryId: 1, lastModifiedAt: 1 }],
+        [{ orgId: 1 }],
+      ],
+      strict: false,
+    }),
+    groups: defineCollection<GroupDoc>(conn, 'Group', 'groups', {
+      fields: {
+        _id: String,
+        orgId: String,
+        directoryId: String,
+        displayName: String,
+        displayNameKey: String,
+        externalId: String,
+        extensionSchemas: [String],
+        memberCount: Number,
+        version: Number,
+        createdAt: Date,
+        lastModifiedAt: Date,
+      },
+      indexes: [[{ directoryId: 1, displayNameKey: 1 }], [{ directoryId: 1, externalId: 1 }], [{ orgId: 1 }]],
+    }),
+    memberships: defineCollection<MembershipDoc>(conn, 'Membership', 'memberships', {
+      fields: {
+        _id: String,
+        directoryId: String,
+        orgId: String,
+        groupId: String,
+        memberId: String,
+        memberType: String,
+        display: String,
+        createdAt: Date,
+      },
+      indexes: [[{ groupId: 1, memberId: 1 }, { unique: true }], [{ memberId: 1 }], [{ orgId: 1, memberType: 1 }]],
+    }),
+    userTombstones: defineCollection<UserTombstoneDoc>(conn, 'UserTombstone', 'user_tombstones', {
+      fields: { _id: String, orgId: String, directoryId: String, userName: String, externalId: String, deletedAt: Date },
+      indexes: [[{ orgId: 1, deletedAt: -1 }]],
+    }),
+    groupTombstones: defineCollection<GroupTombstoneDoc>(conn, 'GroupTombstone', 'group_tombstones', {
+      fields: { _id: String, orgId: String, directoryId: String, displayName: String, deletedAt: Date },
+    }),
   };
 }

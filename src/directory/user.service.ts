@@ -8,10 +8,9 @@ import type { ChangeKind } from '../propagation/change.model';
 import type { DirectoryContext } from './context';
 import { deepEqual } from './deep-equal';
 import { checkIfMatch } from './etag';
-import sift from 'sift';
-import { relaxElemMatch } from './elem-match-fallback';
+import type { QueryPlan } from '../store/complex-filter';
 import { resolveMembershipPlaceholders } from './membership-placeholders';
-import type { GroupDoc, MembershipDoc, UserDoc, UserTombstoneDoc } from './models';
+import type { DirectoryModels, GroupDoc, MembershipDoc, UserDoc, UserTombstoneDoc } from './models';
 import { hashPassword } from './password-hash';
 import type { PrincipalRegistry } from './principal-registry';
 import type { FreshCache } from '../shared/fresh-cache';
@@ -38,17 +37,13 @@ const MAX_UPDATE_RETRIES = 5;
 /** How many (directory, userName) -> id pairs a process remembers for IdP lookups by userName. */
 const MAX_REMEMBERED_NAMES = 100_000;
 const CACHE_KIND = 'scim-user';
-/** Complex-attribute filters are re-checked in memory over at most this many candidates. */
-const MAX_RECHECK_SCAN = 50_000;
 
 export type UserService = ReturnType<typeof createUserService>;
 
-export function createUserService(deps: {
-  users: Model<UserDoc>;
-  groups: Model<GroupDoc>;
-  memberships: Model<MembershipDoc>;
-  userTombstones: Model<UserTombstoneDoc>;
+export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups' | 'memberships' | 'userTombstones'> & {
   changes: ChangeLog;
+  /** How the store runs a query with `$elemMatch` (exactly on MongoDB; a superset and a re-check on FerretDB). */
+  planQuery: (query: Record<string, unknown>) => QueryPlan;
   /**
    * Called before a deactivation or deletion is stored, so access checks deny from that moment
    * (deprovisioning does not wait for propagation). Failing here fails the write: nothing is half-done.
@@ -117,15 +112,18 @@ export function createUserService(deps: {
     }
     const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
     const sort = opts.sort ?? { createdAt: 1, _id: 1 };
-    const { dbQuery, needsRecheck } = relaxElemMatch(resolved);
-    if (needsRecheck) {
-      const candidates = await users
-        .find({ ...dbQuery, directoryId: ctx.directoryId })
-        .sort(sort)
-        .limit(MAX_RECHECK_SCAN)
-        .lean<UserDoc[]>();
-      const matching = candidates.filter(sift(resolved as never));
-      return { total: matching.length, users: matching.slice(opts.skip, opts.skip + opts.limit) };
+    const { dbQuery, recheck } = deps.planQuery(resolved);
+    if (recheck) {
+      // Every candidate is read (streamed, so memory holds only the page) and tested exactly; none is
+      // left out, however large the directory.
+      const page: UserDoc[] = [];
+      let total = 0;
+      for await (const doc of users.find({ ...dbQuery, directoryId: ctx.directoryId }).sort(sort).lean<UserDoc[]>().cursor()) {
+        if (!recheck(doc)) continue;
+        if (total >= opts.skip && page.length < opts.limit) page.push(doc as UserDoc);
+        total++;
+      }
+      return { total, users: page };
     }
     const query = { ...resolved, directoryId: ctx.directoryId };
     if (opts.skip === 0 && opts.limit > 0) {

@@ -55,7 +55,7 @@ export function createChangeTracking(deps: { changes: Model<ChangeDoc> }) {
       pending,
       oldestPendingAgeMs: oldest ? now - new Date(oldest.acceptedAt).getTime() : null,
       lagMs: { last5Minutes: await lagWindow(orgId, 5, now), last60Minutes: await lagWindow(orgId, 60, now) },
-      failed: { count: await changes.countDocuments({ orgId, status: 'failed' }), latest: failed.map(publicChange) },
+      failed: { count: await changes.countDocuments({ orgId, status: 'failed' }), latest: failed },
     };
   }
 
@@ -87,19 +87,4 @@ export function createChangeTracking(deps: { changes: Model<ChangeDoc> }) {
   }
 
   return { get, waitFor, stats, deprovisioningReport, redrive };
-}
-
-export function publicChange(c: ChangeDoc) {
-  return {
-    id: c._id,
-    kind: c.kind,
-    status: c.status,
-    acceptedAt: c.acceptedAt,
-    appliedAt: c.appliedAt ?? null,
-    lagMs: c.lagMs ?? null,
-    attempts: c.attempts,
-    error: c.error ?? null,
-    ...(c.userIds ? { userCount: c.userIds.length } : {}),
-    ...(c.slicesTotal ? { slices: { total: c.slicesTotal, done: c.slicesDone ?? 0 } } : {}),
-  };
 }

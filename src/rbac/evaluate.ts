@@ -1,5 +1,5 @@
 // Effective access, as a pure function over plain data. Everything clever about access lives here
-// and is table-tested; loading the inputs and storing the result is the access service's job.
+// and is table-tested; loading the inputs and storing the result is access-recompute's job.
 import { permissionById } from './catalog';
 import { presetRoleById } from './preset-roles';
 import type { GrantRef, PermissionGrants } from './access.model';

@@ -1,7 +1,8 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { modelOf } from '../shared/mongo';
+import type { Connection, Model } from 'mongoose';
+import { defineCollection, type CollectionSpec } from '../shared/define-collection';
 
 export type ScopeDoc = { type: 'organization' } | { type: 'project'; projectId: string };
+export const scopeKeyOf = (scope: ScopeDoc): string => (scope.type === 'organization' ? 'org' : scope.projectId);
 export type PrincipalType = 'user' | 'group' | 'serviceAccount';
 
 export interface ProjectDoc {
@@ -102,91 +103,75 @@ export interface RbacModels {
   adminKeys: Model<AdminKeyDoc>;
 }
 
-const opts = { versionKey: false, _id: false, strict: false } as const;
 const scope = { type: { type: String }, projectId: String };
 
 export function rbacModels(conn: Connection): RbacModels {
-  const project = new Schema<ProjectDoc>({ _id: String, orgId: String, name: String, nameKey: String, archivedAt: Date, createdAt: Date }, opts);
-  project.index({ orgId: 1, nameKey: 1 }, { unique: true });
-
-  const role = new Schema<CustomRoleDoc>(
-    {
-      _id: String,
-      orgId: String,
-      scope,
-      scopeKey: String,
-      name: String,
-      nameKey: String,
-      description: String,
-      permissions: [String],
-      policyIds: [String],
-      version: Number,
-      createdAt: Date,
-      updatedAt: Date,
-    },
-    opts,
-  );
-  role.index({ orgId: 1, scopeKey: 1, nameKey: 1 }, { unique: true });
-
-  const policy = new Schema<PolicyDoc>(
-    { _id: String, orgId: String, name: String, nameKey: String, description: String, permissions: [String], createdAt: Date, updatedAt: Date },
-    opts,
-  );
-  policy.index({ orgId: 1, nameKey: 1 }, { unique: true });
-
-  const binding = new Schema<BindingDoc>(
-    {
-      _id: String,
-      orgId: String,
-      principalType: String,
-      principalId: String,
-      principalDisplay: String,
-      scope,
-      scopeKey: String,
-      roleId: String,
-      createdAt: Date,
-    },
-    opts,
-  );
-  binding.index({ orgId: 1, principalType: 1, principalId: 1 });
-  binding.index({ orgId: 1, roleId: 1 });
-
-  const sa = new Schema<ServiceAccountDoc>({ _id: String, orgId: String, projectId: String, name: String, isActive: Boolean, createdAt: Date }, opts);
-  sa.index({ orgId: 1, projectId: 1 });
-
-  const apiKey = new Schema<ApiKeyDoc>(
-    {
-      _id: String,
-      orgId: String,
-      projectId: String,
-      ownerType: String,
-      ownerId: String,
-      name: String,
-      hash: String,
-      hint: String,
-      createdAt: Date,
-      revokedAt: Date,
-      revokedReason: String,
-      lastUsedAt: Date,
-    },
-    opts,
-  );
-  apiKey.index({ hash: 1 }, { unique: true });
-  apiKey.index({ orgId: 1, ownerType: 1, ownerId: 1 });
-
-  const adminKey = new Schema<AdminKeyDoc>(
-    { _id: String, orgId: String, name: String, hash: String, hint: String, roleId: String, createdAt: Date, revokedAt: Date, lastUsedAt: Date },
-    opts,
-  );
-  adminKey.index({ hash: 1 }, { unique: true });
-
+  const collection = <T>(model: string, name: string, spec: CollectionSpec<T>) =>
+    defineCollection<T>(conn, model, name, { ...spec, strict: false });
   return {
-    projects: modelOf<ProjectDoc>(conn, 'Project', project, 'projects'),
-    roles: modelOf<CustomRoleDoc>(conn, 'CustomRole', role, 'roles'),
-    policies: modelOf<PolicyDoc>(conn, 'Policy', policy, 'policies'),
-    bindings: modelOf<BindingDoc>(conn, 'RoleBinding', binding, 'role_bindings'),
-    serviceAccounts: modelOf<ServiceAccountDoc>(conn, 'ServiceAccount', sa, 'service_accounts'),
-    apiKeys: modelOf<ApiKeyDoc>(conn, 'ApiKey', apiKey, 'api_keys'),
-    adminKeys: modelOf<AdminKeyDoc>(conn, 'AdminKey', adminKey, 'admin_keys'),
+    projects: collection<ProjectDoc>('Project', 'projects', {
+      fields: { _id: String, orgId: String, name: String, nameKey: String, archivedAt: Date, createdAt: Date },
+      indexes: [[{ orgId: 1, nameKey: 1 }, { unique: true }]],
+    }),
+    roles: collection<CustomRoleDoc>('CustomRole', 'roles', {
+      fields: {
+        _id: String,
+        orgId: String,
+        scope,
+        scopeKey: String,
+        name: String,
+        nameKey: String,
+        description: String,
+        permissions: [String],
+        policyIds: [String],
+        version: Number,
+        createdAt: Date,
+        updatedAt: Date,
+      },
+      indexes: [[{ orgId: 1, scopeKey: 1, nameKey: 1 }, { unique: true }]],
+    }),
+    policies: collection<PolicyDoc>('Policy', 'policies', {
+      fields: { _id: String, orgId: String, name: String, nameKey: String, description: String, permissions: [String], createdAt: Date, updatedAt: Date },
+      indexes: [[{ orgId: 1, nameKey: 1 }, { unique: true }]],
+    }),
+    bindings: collection<BindingDoc>('RoleBinding', 'role_bindings', {
+      fields: {
+        _id: String,
+        orgId: String,
+        principalType: String,
+        principalId: String,
+        principalDisplay: String,
+        scope,
+        scopeKey: String,
+        roleId: String,
+        createdAt: Date,
+      },
+      indexes: [[{ orgId: 1, principalType: 1, principalId: 1 }], [{ orgId: 1, roleId: 1 }]],
+    }),
+    serviceAccounts: collection<ServiceAccountDoc>('ServiceAccount', 'service_accounts', {
+      fields: { _id: String, orgId: String, projectId: String, name: String, isActive: Boolean, createdAt: Date },
+      indexes: [[{ orgId: 1, projectId: 1 }]],
+    }),
+    apiKeys: collection<ApiKeyDoc>('ApiKey', 'api_keys', {
+      fields: {
+        _id: String,
+        orgId: String,
+        projectId: String,
+        ownerType: String,
+        ownerId: String,
+        name: String,
+        hash: String,
+        hint: String,
+        createdAt: Date,
+        revokedAt: Date,
+        revokedReason: String,
+        lastUsedAt: Date,
+      },
+      indexes: [[{ hash: 1 }, { unique: true }], [{ orgId: 1, ownerType: 1, ownerId: 1 }]],
+    }),
+    adminKeys: collection<AdminKeyDoc>('AdminKey', 'admin_keys', {
+      fields: { _id: String, orgId: String, name: String, hash: String, hint: String, roleId: String, createdAt: Date, revokedAt: Date, lastUsedAt: Date },
+      indexes: [[{ hash: 1 }, { unique: true }]],
+    }),
   };
 }

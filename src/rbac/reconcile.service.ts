@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit.service';
-import type { AccessService } from './access.service';
+import type { AccessRecompute } from './access-recompute';
 import type { RbacStore } from './rbac.service';
 
 export type ReconcileService = ReturnType<typeof createReconcileService>;
@@ -9,13 +9,17 @@ export type ReconcileService = ReturnType<typeof createReconcileService>;
  * user who is no longer active (or no longer exists), also revoke every API key it owns. Revoked keys
  * stay revoked on reactivation: a key is a secret that may have left with the person.
  */
-export function createReconcileService(deps: { access: AccessService; rbac: RbacStore; audit: AuditLog }) {
+export function createReconcileService(deps: {
+  recompute: Pick<AccessRecompute, 'recomputeUser' | 'recomputeUsers' | 'recomputeUsersBulk' | 'recomputeServiceAccount'>;
+  rbac: Pick<RbacStore, 'revokeKeysOf'>;
+  audit: Pick<AuditLog, 'record'>;
+}) {
   async function reconcileUser(orgId: string, userId: string, changeId: string): Promise<void> {
-    await afterRecompute(orgId, await deps.access.recomputeUser(orgId, userId, changeId), changeId);
+    await afterRecompute(orgId, await deps.recompute.recomputeUser(orgId, userId, changeId), changeId);
   }
 
   async function reconcileUsers(orgId: string, userIds: string[], changeId: string): Promise<void> {
-    for (const doc of await deps.access.recomputeUsers(orgId, userIds, changeId)) await afterRecompute(orgId, doc, changeId);
+    for (const doc of await deps.recompute.recomputeUsers(orgId, userIds, changeId)) await afterRecompute(orgId, doc, changeId);
   }
 
   /** A fan-out over a very large group (or the whole organization) in one streamed pass; `onProgress` after each stored chunk. */
@@ -25,7 +29,7 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
     changeId: string,
     onProgress: () => Promise<void>,
   ): Promise<void> {
-    await deps.access.recomputeUsersBulk(orgId, target, changeId, async (docs) => {
+    await deps.recompute.recomputeUsersBulk(orgId, target, changeId, async (docs) => {
       for (const doc of docs) await afterRecompute(orgId, doc, changeId);
       await onProgress();
     });
@@ -48,7 +52,7 @@ export function createReconcileService(deps: { access: AccessService; rbac: Rbac
   }
 
   async function reconcileServiceAccount(orgId: string, serviceAccountId: string, changeId: string): Promise<void> {
-    await deps.access.recomputeServiceAccount(orgId, serviceAccountId, changeId);
+    await deps.recompute.recomputeServiceAccount(orgId, serviceAccountId, changeId);
   }
 
   return { reconcileUser, reconcileUsers, reconcileUsersBulk, reconcileServiceAccount };

@@ -1,30 +1,18 @@
 import type { Filter } from 'scim2-parse-filter';
 import type { Provider } from '../directory/models';
 import { deepEqual } from '../directory/deep-equal';
-import { InvalidFilter, InvalidRequest } from '../shared/errors';
+import { InvalidRequest } from '../shared/errors';
 import { GROUP_DEFS, SERVER_OWNED, USER_DEFS, type AttrDef, type ResourceDefs } from './attribute-definitions';
-import { parseFilter } from './filter-to-query';
 import { isObject, keepOnePrimary, normalizeValue } from './normalize-resource';
 import { readPatchOperations, type PatchOpName } from './patch-operations';
+import { parsePath, type Target } from './patch-path';
+import { equalityConditions, matchesValueFilter } from './value-filter';
 
 type Obj = Record<string, unknown>;
 
 export interface PatchOptions {
   schema: 'User' | 'Group';
   provider: Provider;
-}
-
-/** Where one PATCH path points. */
-interface Target {
-  /** Undefined for core attributes; the extension URN otherwise. */
-  extension?: string;
-  /** The whole extension object (`path` is the extension URN itself). */
-  wholeExtension?: boolean;
-  attr?: AttrDef;
-  filter?: Filter;
-  sub?: AttrDef;
-  /** A path into a schema we do not know (a vendor extension): the operation is skipped. */
-  unknownSchema?: boolean;
 }
 
 /**
@@ -54,76 +42,6 @@ function applyWithoutPath(res: Obj, defs: ResourceDefs, op: PatchOpName, value: 
     if (target.attr?.mutability === 'readOnly') continue;
     applyAt(res, target, op, v, opts, `${where}.value.${key}`);
   }
-}
-
-function parsePath(path: string, defs: ResourceDefs): Target {
-  const lower = path.toLowerCase();
-  if (SERVER_OWNED.has(lower.split(/[.[]/)[0]) || lower === 'schemas') {
-    throw new InvalidRequest(`"${path}" is set by the server and cannot be changed`, 'mutability');
-  }
-  let rest = path;
-  let attrs = defs.core;
-  let extension: string | undefined;
-  const ext = Object.values(defs.extensions).find((e) => lower === e.urn.toLowerCase() || lower.startsWith(`${e.urn.toLowerCase()}:`));
-  if (ext) {
-    if (lower === ext.urn.toLowerCase()) return { extension: ext.urn, wholeExtension: true };
-    rest = path.slice(ext.urn.length + 1);
-    attrs = ext.attrs;
-    extension = ext.urn;
-  } else if (lower.startsWith(`${defs.coreUrn.toLowerCase()}:`)) {
-    rest = path.slice(defs.coreUrn.length + 1);
-  } else if (lower.startsWith('urn:')) {
-    return { unknownSchema: true };
-  }
-
-  const open = rest.indexOf('[');
-  let name: string;
-  let filterText: string | undefined;
-  let subName: string | undefined;
-  if (open >= 0) {
-    const close = rest.lastIndexOf(']');
-    if (close < open) throw new InvalidRequest(`"${path}" is not a valid path`, 'invalidPath');
-    name = rest.slice(0, open);
-    filterText = rest.slice(open + 1, close);
-    const after = rest.slice(close + 1);
-    if (after !== '') {
-      if (!after.startsWith('.')) throw new InvalidRequest(`"${path}" is not a valid path`, 'invalidPath');
-      subName = after.slice(1);
-    }
-  } else {
-    const dot = rest.indexOf('.');
-    name = dot >= 0 ? rest.slice(0, dot) : rest;
-    subName = dot >= 0 ? rest.slice(dot + 1) : undefined;
-  }
-
-  let attr = attrs[name.trim().toLowerCase()];
-  if (!attr && !extension) {
-    // Entra sends extension attributes without their URN (`"path": "manager"`); accept a name only one extension has.
-    const owners = Object.values(defs.extensions).filter((e) => e.attrs[name.trim().toLowerCase()]);
-    if (owners.length === 1) {
-      extension = owners[0].urn;
-      attr = owners[0].attrs[name.trim().toLowerCase()];
-    }
-  }
-  if (!attr) throw new InvalidRequest(`"${path}" names no attribute of this resource`, 'invalidPath');
-  if (attr.mutability === 'readOnly') throw new InvalidRequest(`${attr.name} is read-only`, 'mutability');
-  let sub: AttrDef | undefined;
-  if (subName !== undefined) {
-    sub = attr.sub?.[subName.trim().toLowerCase()];
-    if (!sub) throw new InvalidRequest(`"${path}" names no sub-attribute of ${attr.name}`, 'invalidPath');
-    if (sub.mutability === 'readOnly') throw new InvalidRequest(`${attr.name}.${sub.name} is read-only`, 'mutability');
-  }
-  let filter: Filter | undefined;
-  if (filterText !== undefined) {
-    if (!attr.multiValued || !attr.sub) throw new InvalidRequest(`${attr.name} is not a multi-valued complex attribute`, 'invalidPath');
-    try {
-      filter = parseFilter(filterText);
-    } catch (err) {
-      if (err instanceof InvalidFilter) throw new InvalidRequest(`"${path}": ${err.message}`, 'invalidPath');
-      throw err;
-    }
-  }
-  return { extension, attr, sub, filter };
 }
 
 function containerOf(res: Obj, target: Target): Obj {
@@ -227,7 +145,7 @@ function applyFiltered(
   where: string,
 ) {
   const list = asList(c[attr.name]);
-  const matched = list.map((el) => isObject(el) && matches(el, filter, attr));
+  const matched = list.map((el) => isObject(el) && matchesValueFilter(el, filter, attr));
   const any = matched.some(Boolean);
   const lenient = opts.provider !== 'generic';
 
@@ -264,78 +182,6 @@ function applyFiltered(
     return updated;
   });
   c[attr.name] = withPrimaryRule(next, changed);
-}
-
-/** The value a filter such as `type eq "work" and primary eq true` describes, or null when it describes none. */
-function equalityConditions(filter: Filter, attr: AttrDef): Obj | null {
-  if (filter.op === 'eq') {
-    const sub = attr.sub?.[filter.attrPath.toLowerCase()];
-    if (!sub) return null;
-    const v = normalizeValue(sub, filter.compValue, sub.name);
-    return v === undefined ? null : { [sub.name]: v };
-  }
-  if (filter.op === 'and') {
-    const parts = filter.filters.map((f) => equalityConditions(f, attr));
-    return parts.every(Boolean) ? Object.assign({}, ...parts) : null;
-  }
-  return null;
-}
-
-/** Evaluates a value-selection filter against one value of a multi-valued attribute. */
-function matches(el: Obj, filter: Filter, attr: AttrDef): boolean {
-  switch (filter.op) {
-    case 'and':
-      return filter.filters.every((f) => matches(el, f, attr));
-    case 'or':
-      return filter.filters.some((f) => matches(el, f, attr));
-    case 'not':
-      return !matches(el, filter.filter, attr);
-    case '[]':
-      throw new InvalidRequest('value filters cannot be nested', 'invalidPath');
-    default: {
-      const sub = attr.sub?.[filter.attrPath.toLowerCase()];
-      if (!sub) throw new InvalidRequest(`"${filter.attrPath}" is not a sub-attribute of ${attr.name}`, 'invalidPath');
-      const actual = el[sub.name] ?? el[Object.keys(el).find((k) => k.toLowerCase() === sub.name.toLowerCase()) ?? ''];
-      if (filter.op === 'pr') return actual !== undefined && actual !== null && actual !== '';
-      return compare(sub, actual, filter.op, (filter as { compValue?: unknown }).compValue);
-    }
-  }
-}
-
-function compare(def: AttrDef, actual: unknown, op: string, expected: unknown): boolean {
-  if (def.type === 'boolean') {
-    const want = typeof expected === 'string' ? expected.toLowerCase() === 'true' : expected;
-    const have = actual === undefined ? false : actual;
-    if (op === 'eq') return have === want;
-    if (op === 'ne') return have !== want;
-    return false;
-  }
-  if (actual === undefined || actual === null) return op === 'ne';
-  const fold = (v: unknown) => (typeof v === 'string' && !def.caseExact ? v.toLowerCase() : v);
-  const a = fold(typeof actual === 'number' ? actual : String(actual));
-  const e = fold(typeof expected === 'number' || expected === null ? expected : String(expected));
-  switch (op) {
-    case 'eq':
-      return a === e;
-    case 'ne':
-      return a !== e;
-    case 'co':
-      return String(a).includes(String(e));
-    case 'sw':
-      return String(a).startsWith(String(e));
-    case 'ew':
-      return String(a).endsWith(String(e));
-    case 'gt':
-      return (a as string) > (e as string);
-    case 'ge':
-      return (a as string) >= (e as string);
-    case 'lt':
-      return (a as string) < (e as string);
-    case 'le':
-      return (a as string) <= (e as string);
-    default:
-      throw new InvalidRequest(`unknown operator "${op}"`, 'invalidPath');
-  }
 }
 
 /** Setting a value as primary un-marks the others (RFC 7643 section 2.4). */

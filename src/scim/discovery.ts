@@ -1,6 +1,7 @@
 import { NotFound } from '../shared/errors';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schemas';
-import { ENTERPRISE_URN, GROUP_URN, LIST_RESPONSE_URN, USER_URN } from './urns';
+import { listResponse } from './list-response';
+import { ENTERPRISE_URN, GROUP_URN, USER_URN } from './urns';
 
 export interface DiscoveryLimits {
   maxResults: number;
@@ -68,13 +69,8 @@ function schemas(baseUrl: string) {
   }));
 }
 
-const listOf = (resources: unknown[]) => ({
-  schemas: [LIST_RESPONSE_URN],
-  totalResults: resources.length,
-  startIndex: 1,
-  itemsPerPage: resources.length,
-  Resources: resources,
-});
+/** Discovery lists are short and fixed: always the whole list, as one page. */
+const listOf = (resources: unknown[]) => listResponse(resources, resources.length, 1);
 
 export const listResourceTypes = (baseUrl: string) => listOf(resourceTypes(baseUrl));
 export const listSchemas = (baseUrl: string) => listOf(schemas(baseUrl));

@@ -1,14 +1,4 @@
-import {
-  Conflict,
-  Forbidden,
-  InvalidFilter,
-  InvalidRequest,
-  NotFound,
-  PreconditionFailed,
-  ServiceUnavailable,
-  TooManyRequests,
-  Unauthorized,
-} from '../shared/errors';
+import { Conflict, Forbidden, InvalidFilter, InvalidRequest, NotFound, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from '../shared/errors';
 import { isConnectionError } from '../shared/mongo';
 
 export const SCIM_ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';

@@ -1,14 +1,14 @@
 import type { GroupService, GroupAttributes, GroupWrite, MemberDelta, MemberRef } from '../directory/group.service';
 import { etagOf, matchesIfNoneMatch } from '../directory/etag';
 import { applyPatch } from './apply-patch';
-import { filterToQuery, GROUP_FILTER_ATTRIBUTES, sortFieldFor } from './filter-to-query';
+import { GROUP_FILTER_ATTRIBUTES } from './filter-to-query';
 import { splitGroupPatch } from './group-member-patch';
-import type { ListRequest } from './list-request';
+import { toListOptions, type ListRequest } from './list-request';
+import { listResult } from './list-response';
 import { normalizeGroup } from './normalize-resource';
 import { isRequested, project, type Projection } from './projection';
 import type { ScimRequestContext, ScimResult } from './result';
 import { groupLocation, toScimGroup } from './serialize';
-import { LIST_RESPONSE_URN } from './urns';
 
 export type GroupOperations = ReturnType<typeof createGroupOperations>;
 
@@ -24,32 +24,12 @@ export function createGroupOperations(deps: { groups: GroupService }) {
   }
 
   async function list(ctx: ScimRequestContext, req: ListRequest): Promise<ScimResult> {
-    const query = req.filter ? filterToQuery(req.filter, GROUP_FILTER_ATTRIBUTES) : {};
-    const sort = req.sortBy
-      ? { [sortFieldFor(req.sortBy, GROUP_FILTER_ATTRIBUTES)]: req.sortOrder === 'descending' ? -1 : 1, _id: 1 as const }
-      : undefined;
-    const { total, groups: docs } = await groups.list(ctx, {
-      query,
-      sort: sort as Record<string, 1 | -1> | undefined,
-      skip: req.startIndex - 1,
-      limit: req.count,
-    });
+    const { total, groups: docs } = await groups.list(ctx, toListOptions(req, GROUP_FILTER_ATTRIBUTES));
     const withMembers = isRequested(req, 'members');
-    const resources = [];
-    for (const doc of docs) {
+    return listResult({ total, docs }, req.startIndex, async (doc) => {
       const members = withMembers ? await groups.membersOf(ctx, doc._id) : undefined;
-      resources.push(project(toScimGroup(doc, ctx.baseUrl, members), req));
-    }
-    return {
-      status: 200,
-      body: {
-        schemas: [LIST_RESPONSE_URN],
-        totalResults: total,
-        startIndex: req.startIndex,
-        itemsPerPage: resources.length,
-        Resources: resources,
-      },
-    };
+      return project(toScimGroup(doc, ctx.baseUrl, members), req);
+    });
   }
 
   async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {

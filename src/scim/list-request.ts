@@ -1,4 +1,6 @@
+import type { ListOptions } from '../directory/user.service';
 import { InvalidRequest } from '../shared/errors';
+import { filterToQuery, sortFieldFor, type FilterAttributes } from './filter-to-query';
 import type { Projection } from './projection';
 
 export interface ListRequest extends Projection {
@@ -56,5 +58,19 @@ export function parseListRequest(raw: Raw, maxResults: number): ListRequest {
     sortOrder: order,
     attributes: attributeList(raw, 'attributes'),
     excludedAttributes: attributeList(raw, 'excludedAttributes'),
+  };
+}
+
+/** A list request as the directory reads it; ties on the sort field are broken by id so pages never overlap. */
+export function toListOptions(req: ListRequest, attributes: FilterAttributes): ListOptions {
+  const query = req.filter ? filterToQuery(req.filter, attributes) : {};
+  const sort = req.sortBy
+    ? { [sortFieldFor(req.sortBy, attributes)]: req.sortOrder === 'descending' ? -1 : 1, _id: 1 as const }
+    : undefined;
+  return {
+    query,
+    sort: sort as Record<string, 1 | -1> | undefined,
+    skip: req.startIndex - 1,
+    limit: req.count,
   };
 }

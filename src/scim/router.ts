@@ -7,10 +7,11 @@ import { getResourceType, getSchema, listResourceTypes, listSchemas, serviceProv
 import { scimError, toScimError } from './errors';
 import type { GroupOperations } from './group-operations';
 import { parseListRequest } from './list-request';
+import { listResponse, type ListResponse } from './list-response';
 import type { Projection } from './projection';
 import type { ScimRequestContext, ScimResult } from './result';
 import type { UserOperations } from './user-operations';
-import { LIST_RESPONSE_URN, SCIM_CONTENT_TYPE } from './urns';
+import { SCIM_CONTENT_TYPE } from './urns';
 
 export interface ScimRouterDeps {
   tenancy: Pick<TenancyService, 'authenticate'>;
@@ -168,7 +169,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     for (const ops of [deps.users, deps.groups]) {
       try {
         const r = await ops.list(c, window);
-        const body = r.body as { totalResults: number; Resources: unknown[] };
+        const body = r.body as ListResponse;
         total += body.totalResults;
         all.push(...body.Resources);
         matchedAny = true;
@@ -179,16 +180,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     }
     if (!matchedAny && list.filter) throw new InvalidFilter(`filter ${list.filter} matches no resource type's attributes`);
     const page = all.slice(list.startIndex - 1, list.startIndex - 1 + list.count);
-    return {
-      status: 200,
-      body: {
-        schemas: [LIST_RESPONSE_URN],
-        totalResults: total,
-        startIndex: list.startIndex,
-        itemsPerPage: page.length,
-        Resources: page,
-      },
-    };
+    return { status: 200, body: listResponse(page, total, list.startIndex) };
   }
 
   return router;

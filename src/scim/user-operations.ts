@@ -3,13 +3,13 @@ import type { UserDoc } from '../directory/models';
 import type { UserAttributes } from '../directory/user-attributes';
 import { matchesIfNoneMatch, etagOf } from '../directory/etag';
 import { applyPatch } from './apply-patch';
-import { filterToQuery, sortFieldFor, USER_FILTER_ATTRIBUTES } from './filter-to-query';
-import type { ListRequest } from './list-request';
+import { USER_FILTER_ATTRIBUTES } from './filter-to-query';
+import { toListOptions, type ListRequest } from './list-request';
+import { listResult } from './list-response';
 import { normalizeUser } from './normalize-resource';
 import { isRequested, project, type Projection } from './projection';
 import type { ScimRequestContext, ScimResult } from './result';
 import { toScimUser, userLocation } from './serialize';
-import { LIST_RESPONSE_URN } from './urns';
 
 export type UserOperations = ReturnType<typeof createUserOperations>;
 
@@ -29,33 +29,13 @@ export function createUserOperations(deps: { users: UserService }) {
   }
 
   async function list(ctx: ScimRequestContext, req: ListRequest): Promise<ScimResult> {
-    const query = req.filter ? filterToQuery(req.filter, USER_FILTER_ATTRIBUTES) : {};
-    const sort = req.sortBy
-      ? { [sortFieldFor(req.sortBy, USER_FILTER_ATTRIBUTES)]: req.sortOrder === 'descending' ? -1 : 1, _id: 1 as const }
-      : undefined;
-    const { total, users: docs } = await users.list(ctx, {
-      query,
-      sort: sort as Record<string, 1 | -1> | undefined,
-      skip: req.startIndex - 1,
-      limit: req.count,
-    });
+    const { total, users: docs } = await users.list(ctx, toListOptions(req, USER_FILTER_ATTRIBUTES));
     // `groups` costs two reads per user, so list responses carry it only when asked for by name.
     const wantsGroups = req.attributes?.some((a) => /(^|:)groups(\.|$)/i.test(a)) ?? false;
-    const resources = [];
-    for (const doc of docs) {
+    return listResult({ total, docs }, req.startIndex, async (doc) => {
       const groups = wantsGroups ? await users.groupsOf(ctx, doc._id) : undefined;
-      resources.push(project(toScimUser(doc, ctx.baseUrl, groups), req));
-    }
-    return {
-      status: 200,
-      body: {
-        schemas: [LIST_RESPONSE_URN],
-        totalResults: total,
-        startIndex: req.startIndex,
-        itemsPerPage: resources.length,
-        Resources: resources,
-      },
-    };
+      return project(toScimUser(doc, ctx.baseUrl, groups), req);
+    });
   }
 
   async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOf } from './mongo';
-import { upsertById } from './upsert';
-import type { IdLookup } from './id-lookup';
+import { upsertById } from '../store/upsert';
+import type { IdLookup } from '../store/id-lookup';
 
 export type CredentialKind = 'apikey' | 'adminkey' | 'dirtoken';
 

@@ -803,14 +803,14 @@ describe('API keys', () => {
     const leaver = await scimUser(o.scim, `leaver-${rand()}@example.com`);
     const patchAdd = await o.scim.patch(`/Groups/${groupId}`, { schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value: leaver }] }] });
     expect(patchAdd.status).toBe(200);
-    await h.c.access.recomputeUser(o.orgId, leaver);
+    await h.c.accessRecompute.recomputeUser(o.orgId, leaver);
     const key = await createKey({ projectId: project, name: 'leaver key', owner: { type: 'user', id: leaver }, permissions: ['api.model.read'] });
     expect((await check(o, { apiKey: key.secret }, 'api.model.read', project)).allowed).toBe(true);
 
     const removed = await o.scim.patch(`/Groups/${groupId}`, { schemas: [PATCH_URN], Operations: [{ op: 'remove', path: `members[value eq "${leaver}"]` }] });
     expect([200, 204]).toContain(removed.status);
     // SCIM writes propagate through the workers; this stands in for them.
-    await h.c.access.recomputeUser(o.orgId, leaver);
+    await h.c.accessRecompute.recomputeUser(o.orgId, leaver);
     const denied = await check(o, { apiKey: key.secret }, 'api.model.read', project);
     expect(denied.allowed).toBe(false);
     expect(denied.reason).toMatch(/^owner_/);

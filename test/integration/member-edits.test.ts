@@ -196,8 +196,8 @@ describe('membership changes and what they grant', () => {
     await docs.updateOne({ _id: `user-${u}` } as never, { $set: { projects: [], allProjects: [], org: [], grants: [], sourceAt: later, changeId: 'newer' } });
     await h.c.fresh.invalidate('access', [`user-${u}`]);
     // This one read the membership before the user left, and only finishes now.
-    await h.c.access.recomputeUser(d.orgId, u, 'older');
-    await h.c.access.recomputeUsers(d.orgId, [u], 'older');
+    await h.c.accessRecompute.recomputeUser(d.orgId, u, 'older');
+    await h.c.accessRecompute.recomputeUsers(d.orgId, [u], 'older');
     const stored = await docs.findOne({ _id: `user-${u}` } as never);
     expect(stored).toMatchObject({ changeId: 'newer' });
     expect((await api.post('/access/check', { subject: { userId: u }, permission: 'api.model.read', projectId: project })).body.allowed).toBe(false);

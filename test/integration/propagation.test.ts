@@ -69,7 +69,7 @@ describe('propagation pipeline (real Redis and MongoDB-wire server)', () => {
     // Reordered (the removal first), duplicated, and concurrent: the end state is the current state.
     await h.c.pipeline.applier.apply(second);
     await h.c.pipeline.applier.apply(first);
-    await Promise.all([1, 2, 3, 4].map(() => h.c.access.recomputeUser(dir.orgId, u, first)));
+    await Promise.all([1, 2, 3, 4].map(() => h.c.accessRecompute.recomputeUser(dir.orgId, u, first)));
     await waitUntil('both changes applied', async () => (await changeStatus(h, dir.orgId, first)) === 'applied' && (await changeStatus(h, dir.orgId, second)) === 'applied', 10_000);
     expect((await check(api, u, project, 'api.model.read')).allowed).toBe(false);
   });
@@ -118,9 +118,9 @@ describe('propagation pipeline (real Redis and MongoDB-wire server)', () => {
     // command would need 500 backend connections at once and stop the server (see src/shared/upsert.ts).
     const { dir } = await orgWithProject(h);
     const { userIds } = await seedUsers(h, dir, 500);
-    await h.c.access.recomputeUsers(dir.orgId, userIds);
-    await h.c.access.recomputeUsers(dir.orgId, userIds);
-    await h.c.access.recomputeUsers(dir.orgId, userIds);
+    await h.c.accessRecompute.recomputeUsers(dir.orgId, userIds);
+    await h.c.accessRecompute.recomputeUsers(dir.orgId, userIds);
+    await h.c.accessRecompute.recomputeUsers(dir.orgId, userIds);
     const versions = await h.c.mongo.db!.collection('access_documents').distinct('version', { orgId: dir.orgId });
     expect(versions).toEqual([3]);
   });

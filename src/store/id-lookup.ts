@@ -1,14 +1,8 @@
-import type { Connection, Model } from 'mongoose';
+import type { Model } from 'mongoose';
 import sift from 'sift';
-import { inParallel } from './in-parallel';
+import { inParallel } from '../shared/in-parallel';
+import type { StoreBackend } from './backend';
 
-export type MongoBackend = 'mongodb' | 'ferretdb';
-
-/** FerretDB answers buildInfo with its own version field; MongoDB does not. */
-export async function detectBackend(conn: Connection): Promise<MongoBackend> {
-  const info = (await conn.db!.admin().command({ buildInfo: 1 })) as Record<string, unknown>;
-  return 'ferretdbVersion' in info || 'ferretdb' in info ? 'ferretdb' : 'mongodb';
-}
 
 const CHUNK = 1000;
 const POINT_CONCURRENCY = 8;
@@ -34,7 +28,7 @@ const DELETE_RANGE = 50_000;
  * `$in` down to its backend, so `$in` reads the whole collection (1.4 s for 10,000 users); there,
  * point reads on `_id` (indexed) run a few at a time and the rest of the filter is checked here.
  */
-export function createIdLookup(backend: MongoBackend): IdLookup {
+export function createIdLookup(backend: StoreBackend): IdLookup {
   if (backend === 'mongodb') {
     return {
       async findByIds(model, ids, filter, fields) {

@@ -1,10 +1,10 @@
 type Query = Record<string, unknown>;
 
 /**
- * FerretDB v1 rejects `$elemMatch` over sub-documents ("unknown operator"), which SCIM needs for
- * complex attribute filters such as `emails[type eq "work" and value co "@"]`. So such a query is sent
- * to the database in a relaxed form that matches a superset (each condition on its own dotted path),
- * and the exact query is re-checked in memory. The same path runs on MongoDB, so both behave alike.
+ * FerretDB v1 rejects `$elemMatch` over sub-documents ("unknown operator: type"), which SCIM needs for
+ * complex attribute filters such as `emails[type eq "work" and value co "@"]`. So there such a query is
+ * sent in a relaxed form that matches a superset (each condition on its own dotted path), and the
+ * exact query is re-checked in memory (`complex-filter.ts`). MongoDB runs the exact query.
  */
 export function relaxElemMatch(query: Query): { dbQuery: Query; needsRecheck: boolean } {
   if (!containsElemMatch(query)) return { dbQuery: query, needsRecheck: false };
