@@ -17,8 +17,11 @@ BEGIN
       n := 0;
       FOR field IN SELECT (regexp_matches(pg_get_indexdef(obj.objid), '_jsonb -> ''([^'']+)''::text', 'g'))[1] LOOP
         n := n + 1;
-        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)',
-          left(md5(obj.object_identity || field), 20) || '_gin',
+        -- One twin per (table, field), however many indexes name the field. fastupdate off: with it, each
+        -- insert goes to the index's pending list, which every lookup scans in full until a vacuum merges
+        -- it (a point read on `_id` took 10 ms after 100,000 inserts, 0.05 ms once merged).
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops) WITH (fastupdate = off)',
+          left(md5((SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = obj.objid) || '|' || field), 20) || '_gin',
           (SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = obj.objid),
           field);
       END LOOP;

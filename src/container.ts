@@ -68,9 +68,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGO_URL, opts.dbName, config.MONGO_POOL_SIZE, { monitorCommands: opts.monitorCommands });
   const backend: StoreBackend = await chooseBackend(mongo, config.MONGO_BACKEND);
-  const store = createStore(backend, { bulkUpdateSize: config.MONGO_BULK_UPDATE_SIZE });
-  const ids = store.ids;
   const redis = connectRedis(config.REDIS_URL);
+  const store = createStore(backend, { bulkUpdateSize: config.MONGO_BULK_UPDATE_SIZE, redis, prefix: config.QUEUE_PREFIX, log });
+  const ids = store.ids;
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const models = directoryModels(mongo);
   const changeDocs = changeModel(mongo);
@@ -116,8 +116,8 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
   const tracking = createChangeTracking({ changes: changeDocs });
   const registry = createPrincipalRegistry({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlSeconds: REGISTRY_TTL_SECONDS, log });
-  const users = createUserService({ ...models, changes, planQuery: store.planQuery, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
-  const groups = createGroupService({ ...models, changes, ids, registry, log });
+  const users = createUserService({ ...models, changes, planQuery: store.planQuery, ids, listing: store.listing, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
+  const groups = createGroupService({ ...models, changes, ids, listing: store.listing, registry, log });
 
   async function ensureIndexes() {
     for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model] as Array<Model<unknown>>) {

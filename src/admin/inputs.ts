@@ -97,3 +97,19 @@ export const auditQuery = z
     cursor: z.string().max(500).optional(),
   })
   .strict();
+
+// Query strings, read by ./query.ts: every schema is strict, so an unknown parameter is a 400, not ignored.
+export const noQuery = z.object({}).strict();
+export const projectListQuery = z.object({ includeArchived: z.enum(['true', 'false']).optional() }).strict();
+export const bindingListQuery = z
+  .object({
+    principalType: z.enum(['user', 'group', 'serviceAccount']).optional(),
+    principalId: id.optional(),
+    roleId: id.optional(),
+    projectId: id.optional(),
+  })
+  .strict();
+export const apiKeyListQuery = z.object({ projectId: id.optional(), ownerId: id.optional() }).strict();
+export const permissionsQuery = z.object({ projectId: id.optional() }).strict();
+export const changeQuery = z.object({ wait: z.coerce.number().int().min(0).optional() }).strict();
+export const deprovisioningQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();

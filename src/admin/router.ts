@@ -1,4 +1,5 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit.service';
 import type { TenancyService } from '../directory/tenancy.service';
 import type { Pipeline } from '../propagation/pipeline';
@@ -13,6 +14,8 @@ import { Forbidden, NotFound, Unauthorized } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import * as input from './inputs';
 import { problemHandler } from './problem';
+import { parseQuery } from './query';
+import { adminJsonBody, refuseHostileInput, refuseLongIdParams, refuseUndecodablePath } from './request-guards';
 import { presentApiKey, presentBinding, presentChange, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
 
 export interface AdminRouterDeps {
@@ -35,7 +38,7 @@ interface AdminPrincipal {
 }
 
 type Locals = { admin: AdminPrincipal };
-type Handler = (req: Request, res: Response<unknown, Locals>) => Promise<unknown>;
+type Handler<Q = unknown> = (req: Request, res: Response<unknown, Locals>, query: Q) => Promise<unknown>;
 
 /** Long-polls on a change wait at most this long, so no request outlives a proxy's timeout. */
 const MAX_WAIT_MS = 30_000;
@@ -46,7 +49,9 @@ const MAX_WAIT_MS = 30_000;
  */
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
-  router.use(express.json({ limit: '1mb', type: () => true }));
+  // Every input is checked before authentication or any route reads it.
+  router.use(refuseUndecodablePath, adminJsonBody(), refuseHostileInput);
+  refuseLongIdParams(router, ['org', 'id', 'project', 'tokenId']);
 
   router.use(async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
@@ -67,20 +72,24 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     return out;
   }
 
-  /** Runs a handler once the key is known to belong to the path's organization and to hold `permission`. */
-  function route(permission: string | null, handler: Handler) {
+  /**
+   * Runs a handler once the key is known to belong to the path's organization and to hold `permission`,
+   * with the query parsed by `query` (strict: a route that names no schema takes no query parameters).
+   */
+  function route<S extends z.ZodType = typeof input.noQuery>(permission: string | null, handler: Handler<z.infer<S>>, query?: S) {
     return async (req: Request, res: Response<unknown, Locals>) => {
       const admin = res.locals.admin;
       if (req.params.org !== undefined) {
         const org = String(req.params.org);
         // Another organization's id or slug gets the same answer as a missing one: nothing leaks.
         if (org !== admin.orgId) {
-          const found = await deps.tenancy.findOrganization(org).catch(() => null);
+          // Only a missing organization is "not yours": a store that cannot answer is a 503, never a 403.
+          const found = await deps.tenancy.findOrganization(org).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err)));
           if (!found || found._id !== admin.orgId) throw new Forbidden('this admin key cannot act on that organization');
         }
       }
       if (permission && !admin.permissions.has(permission)) throw new Forbidden(`this admin key lacks ${permission}`);
-      const out = await handler(req, res);
+      const out = await handler(req, res, parseQuery((query ?? input.noQuery) as S, req.query));
       if (!res.headersSent) res.json(out);
     };
   }
@@ -135,9 +144,9 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     created(res, w.changeIds);
     return presentProject(w.result);
   }));
-  router.get('/orgs/:org/projects', route('api.project_administration.read', async (req, res) => ({
-    projects: (await deps.rbac.listProjects(orgOf(res), req.query.includeArchived === 'true')).map(presentProject),
-  })));
+  router.get('/orgs/:org/projects', route('api.project_administration.read', async (_req, res, q) => ({
+    projects: (await deps.rbac.listProjects(orgOf(res), q.includeArchived === 'true')).map(presentProject),
+  }), input.projectListQuery));
   router.get('/orgs/:org/projects/:id', route('api.project_administration.read', async (req, res) =>
     presentProject(await deps.rbac.getProject(orgOf(res), p(req, 'id')))));
   router.patch('/orgs/:org/projects/:id', updateRoute('api.project_administration.write', input.projectUpdate, deps.admin.updateProject, presentProject));
@@ -177,12 +186,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     if (w.result.created) created(res, w.changeIds);
     return presentBinding(w.result.binding);
   }));
-  router.get('/orgs/:org/bindings', route('api.role.read', async (req, res) => {
-    const q = req.query as Record<string, string | undefined>;
-    const principalType = ['user', 'group', 'serviceAccount'].includes(q.principalType ?? '') ? (q.principalType as 'user') : undefined;
-    const list = await deps.rbac.listBindings(orgOf(res), { principalType, principalId: q.principalId, roleId: q.roleId, projectId: q.projectId });
+  router.get('/orgs/:org/bindings', route('api.role.read', async (_req, res, q) => {
+    const list = await deps.rbac.listBindings(orgOf(res), { principalType: q.principalType, principalId: q.principalId, roleId: q.roleId, projectId: q.projectId });
     return { bindings: list.map(presentBinding) };
-  }));
+  }, input.bindingListQuery));
   router.get('/orgs/:org/bindings/:id', route('api.role.read', async (req, res) => presentBinding(await deps.rbac.getBinding(orgOf(res), p(req, 'id')))));
   router.delete('/orgs/:org/bindings/:id', deleteRoute('api.role.write', deps.admin.deleteBinding));
 
@@ -204,10 +211,9 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     // The secret is shown once, here; only its hash is stored.
     return { ...presentApiKey(w.result.key), secret: w.result.secret };
   }));
-  router.get('/orgs/:org/api-keys', route('api.project_api_key.read', async (req, res) => {
-    const q = req.query as Record<string, string | undefined>;
-    return { apiKeys: (await deps.rbac.listApiKeys(orgOf(res), { projectId: q.projectId, ownerId: q.ownerId })).map(presentApiKey) };
-  }));
+  router.get('/orgs/:org/api-keys', route('api.project_api_key.read', async (_req, res, q) => ({
+    apiKeys: (await deps.rbac.listApiKeys(orgOf(res), { projectId: q.projectId, ownerId: q.ownerId })).map(presentApiKey),
+  }), input.apiKeyListQuery));
   router.get('/orgs/:org/api-keys/:id', route('api.project_api_key.read', async (req, res) => presentApiKey(await deps.rbac.getApiKey(orgOf(res), p(req, 'id')))));
   router.post('/orgs/:org/api-keys/:id/revoke', route('api.project_api_key.write', async (req, res) =>
     presentApiKey((await deps.admin.revokeApiKey(ctxOf(req, res), p(req, 'id'))).result)));
@@ -260,24 +266,23 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     const body = input.accessCheckBatch.parse(req.body);
     return { results: await deps.access.checkBatch(orgOf(res), body.checks) };
   }));
-  router.get('/orgs/:org/users/:id/permissions', route(null, async (req, res) =>
-    deps.access.effective(orgOf(res), 'user', p(req, 'id'), typeof req.query.projectId === 'string' ? req.query.projectId : undefined)));
-  router.get('/orgs/:org/service-accounts/:id/permissions', route(null, async (req, res) =>
-    deps.access.effective(orgOf(res), 'serviceAccount', p(req, 'id'), typeof req.query.projectId === 'string' ? req.query.projectId : undefined)));
+  router.get('/orgs/:org/users/:id/permissions', route(null, async (req, res, q) =>
+    deps.access.effective(orgOf(res), 'user', p(req, 'id'), q.projectId), input.permissionsQuery));
+  router.get('/orgs/:org/service-accounts/:id/permissions', route(null, async (req, res, q) =>
+    deps.access.effective(orgOf(res), 'serviceAccount', p(req, 'id'), q.projectId), input.permissionsQuery));
 
   // --- audit ------------------------------------------------------------------------------------
-  router.get('/orgs/:org/audit', route('api.organization_admin.read', async (req, res) => {
-    const q = input.auditQuery.parse(req.query);
+  router.get('/orgs/:org/audit', route('api.organization_admin.read', async (_req, res, q) => {
     const page = await deps.audit.list(orgOf(res), q);
     return { events: page.events.map(presentAuditEvent), nextCursor: page.nextCursor };
-  }));
+  }, input.auditQuery));
 
   // --- propagation ------------------------------------------------------------------------------
-  router.get('/changes/:id', route(null, async (req, res) => {
-    const wait = Math.min(MAX_WAIT_MS, Math.max(0, Number(req.query.wait ?? 0) || 0));
+  router.get('/changes/:id', route(null, async (req, res, q) => {
+    const wait = Math.min(MAX_WAIT_MS, q.wait ?? 0);
     const c = wait > 0 ? await deps.tracking.waitFor(orgOf(res), p(req, 'id'), wait) : await deps.tracking.get(orgOf(res), p(req, 'id'));
     return presentChange(c);
-  }));
+  }, input.changeQuery));
   router.post('/changes/:id/retry', route('api.organization_admin.write', async (req, res) => {
     const c = await deps.tracking.redrive(orgOf(res), p(req, 'id'));
     await deps.pipeline.queue.requeue([{ id: c._id, orgId: c.orgId }]);
@@ -291,9 +296,9 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       queue: await deps.pipeline.queue.depth().catch(() => null),
     };
   }));
-  router.get('/orgs/:org/deprovisioning', route('api.organization_admin.read', async (req, res) => ({
-    users: await deps.tracking.deprovisioningReport(orgOf(res), Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100))),
-  })));
+  router.get('/orgs/:org/deprovisioning', route('api.organization_admin.read', async (_req, res, q) => ({
+    users: await deps.tracking.deprovisioningReport(orgOf(res), q.limit),
+  }), input.deprovisioningQuery));
 
   router.use((_req: Request) => {
     throw new NotFound('route');

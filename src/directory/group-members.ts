@@ -34,8 +34,13 @@ export interface MemberPlan {
 /** Member edits of up to this many ids are planned exactly (one read per id); larger ones from what the writes report. */
 const EXACT_PLAN_MAX = 16;
 const INSERT_CHUNK = 1000;
+/** Member ids unknown to the registry are checked in the database this many at a time. */
+const UNKNOWN_CHECK_BATCH = 100;
 
 export type GroupMembers = ReturnType<typeof createGroupMembers>;
+
+/** A group as member planning needs it: its id, and how many memberships a query inside it reads. */
+type GroupSize = Pick<GroupDoc, '_id' | 'memberCount'>;
 
 /** The memberships collection: which principals a member id names, what a member delta changes, and the writes. */
 export function createGroupMembers(deps: {
@@ -62,25 +67,24 @@ export function createGroupMembers(deps: {
       .lean<Array<{ memberId: string; memberType: PrincipalKind }>>();
   }
 
-  /**
-   * What each id is in this directory (User or Group); ids that are neither are absent. The registry
-   * answers most in one Redis round trip; the rest are read from the database and remembered.
-   */
-  async function kindsOf(ctx: DirectoryContext, ids: string[]): Promise<Map<string, PrincipalKind>> {
-    const kinds = await registry.known(ctx.directoryId, ids);
-    let rest = ids.filter((x) => !kinds.has(x));
-    if (rest.length === 0) return kinds;
+  /** What ids the registry did not know are in this directory (User or Group), from the database; remembered for next time. */
+  async function readKinds(ctx: DirectoryContext, ids: string[]): Promise<Array<[string, PrincipalKind]>> {
+    if (ids.length === 0) return [];
     const found: Array<[string, PrincipalKind]> = [];
-    for (const u of await byIds.findByIds(users, rest, { directoryId: ctx.directoryId }, ['_id'])) found.push([u._id, 'User']);
+    for (const u of await byIds.findByIds(users, ids, { directoryId: ctx.directoryId }, ['_id'])) found.push([u._id, 'User']);
     const foundUsers = new Set(found.map(([x]) => x));
-    rest = rest.filter((x) => !foundUsers.has(x));
+    const rest = ids.filter((x) => !foundUsers.has(x));
     if (rest.length) for (const g of await byIds.findByIds(groups, rest, { directoryId: ctx.directoryId }, ['_id'])) found.push([g._id, 'Group']);
-    for (const [x, kind] of found) kinds.set(x, kind);
     await registry.remember(ctx.directoryId, found);
-    return kinds;
+    return found;
   }
 
-  /** Which member ids exist in this directory, and as what; unknown ids are an error the IdP can see. */
+  /**
+   * Which member ids exist in this directory, and as what; unknown ids are an error the IdP can see.
+   * Ids the registry does not know are read in batches, and the first batch with an unknown id ends
+   * the check: a request naming 20,000 ids that do not exist is refused after one batch, not after
+   * 20,000 reads (the answer says how many ids were checked).
+   */
   async function resolveMembers(
     ctx: DirectoryContext,
     members: Array<MemberRef | string>,
@@ -92,14 +96,13 @@ export function createGroupMembers(deps: {
     }
     const ids = [...byId.keys()];
     if (ids.length === 0) return { refs: [], userIds: [] };
-    const kinds = await kindsOf(ctx, ids);
-    const missing = ids.filter((x) => !kinds.has(x));
-    if (missing.length) {
-      const shown = missing.slice(0, 5).join(', ');
-      throw new InvalidRequest(
-        `members refer to ${missing.length} unknown resource(s) in this directory: ${shown}${missing.length > 5 ? ', ...' : ''}`,
-        'invalidValue',
-      );
+    const kinds = await registry.known(ctx.directoryId, ids);
+    const rest = ids.filter((x) => !kinds.has(x));
+    for (let i = 0; i < rest.length; i += UNKNOWN_CHECK_BATCH) {
+      const batch = rest.slice(i, i + UNKNOWN_CHECK_BATCH);
+      for (const [x, kind] of await readKinds(ctx, batch)) kinds.set(x, kind);
+      const missing = batch.filter((x) => !kinds.has(x));
+      if (missing.length) throw unknownMembers(missing, ids.length - rest.length + i + batch.length, ids.length);
     }
     const refs = ids.map((value) => ({ memberId: value, memberType: kinds.get(value)!, display: byId.get(value)?.display }));
     return { refs, userIds: ids.filter((x) => kinds.get(x) === 'User') };
@@ -112,7 +115,8 @@ export function createGroupMembers(deps: {
    * writes say which really changed (a membership's id is derived from group and member), and
    * narrow the recorded change afterwards (`exact: false`).
    */
-  async function planMembers(ctx: DirectoryContext, groupId: string, delta: MemberDelta): Promise<MemberPlan> {
+  async function planMembers(ctx: DirectoryContext, group: GroupSize, delta: MemberDelta): Promise<MemberPlan> {
+    const groupId = group._id;
     const adds = (delta.add as Array<MemberRef | string>).map((m) => (typeof m === 'string' ? { value: m } : m));
     if (adds.some((m) => m.value === groupId)) throw new InvalidRequest('a group cannot be a member of itself', 'invalidValue');
     const resolved = await resolveMembers(ctx, adds);
@@ -131,9 +135,10 @@ export function createGroupMembers(deps: {
     const removeIds = [...new Set(delta.remove)];
     const candidates = [...new Set([...removeIds, ...resolved.refs.map((r) => r.memberId)])];
     if (candidates.length > EXACT_PLAN_MAX) {
-      // Ids to remove that are no principal of the directory any more have no membership left to remove.
-      const kinds = await kindsOf(ctx, removeIds);
-      const toRemove = removeIds.filter((m) => kinds.has(m)).map((m) => ({ memberId: m, memberType: kinds.get(m)! }));
+      // Removals are planned from the group's own memberships (which also say what each member is),
+      // read as the store reads best inside one group; additions from what the writes report.
+      const rows = await byIds.findByIds(memberships, removeIds.map((m) => membershipId(groupId, m)), { groupId }, ['memberId', 'memberType'], { size: group.memberCount ?? 0 });
+      const toRemove = rows.map((r) => ({ memberId: r.memberId, memberType: r.memberType }));
       return { toAdd: resolved.refs, toRemove, exact: false };
     }
     const present = new Map<string, PrincipalKind>();
@@ -169,9 +174,10 @@ export function createGroupMembers(deps: {
   }
 
   /** Returns the members whose membership existed and is now gone. */
-  async function deleteMemberships(groupId: string, members: PlannedMember[]): Promise<Set<string>> {
+  async function deleteMemberships(group: GroupSize, members: PlannedMember[]): Promise<Set<string>> {
     if (members.length === 0) return new Set<string>();
-    const deleted = await byIds.deleteByIds(memberships, members.map((m) => membershipId(groupId, m.memberId)));
+    const groupId = group._id;
+    const deleted = await byIds.deleteByIds(memberships, members.map((m) => membershipId(groupId, m.memberId)), { groupId }, { size: group.memberCount ?? 0 });
     return new Set(deleted.map((mid) => mid.slice(groupId.length + 1)));
   }
 
@@ -183,6 +189,15 @@ export function createGroupMembers(deps: {
   }
 
   return { membersOf, principalsIn, resolveMembers, planMembers, insertMemberships, deleteMemberships, deleteAllOf };
+}
+
+function unknownMembers(missing: string[], checked: number, requested: number): InvalidRequest {
+  const shown = missing.slice(0, 5).join(', ');
+  const scope = checked < requested ? ` among the first ${checked} of ${requested} member ids checked (the rest were not checked)` : ` among ${requested} member ids`;
+  return new InvalidRequest(
+    `members refer to ${missing.length} unknown resource(s) in this directory${scope}: ${shown}${missing.length > 5 ? ', ...' : ''}`,
+    'invalidValue',
+  );
 }
 
 export const membershipId = (groupId: string, memberId: string): string => `${groupId}|${memberId}`;

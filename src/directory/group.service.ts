@@ -9,7 +9,8 @@ import { checkIfMatch } from './etag';
 import { createGroupMembers, type MemberDelta, type MemberRef } from './group-members';
 import { resolveMembershipPlaceholders } from './membership-placeholders';
 import type { DirectoryModels, GroupDoc, GroupTombstoneDoc, MembershipDoc, UserDoc } from './models';
-import type { ListOptions } from './user.service';
+import { listPage, type ListOptions } from './list-page';
+import type { DirectoryListing } from '../store/directory-listing';
 import type { IdLookup } from '../store/id-lookup';
 import type { PrincipalRegistry } from './principal-registry';
 
@@ -37,11 +38,13 @@ export type GroupService = ReturnType<typeof createGroupService>;
 export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups' | 'memberships' | 'groupTombstones'> & {
   changes: ChangeLog;
   ids: IdLookup;
+  listing: DirectoryListing;
   registry: PrincipalRegistry;
   log: Logger;
 }) {
   const { groups, memberships, groupTombstones, changes, registry } = deps;
   const members = createGroupMembers(deps);
+  const pages = { model: groups, kind: 'groups' as const, ids: deps.ids, listing: deps.listing };
 
   async function get(ctx: DirectoryContext, id: string): Promise<GroupDoc> {
     const doc = await groups.findOne({ _id: id, directoryId: ctx.directoryId }).lean<GroupDoc>();
@@ -51,19 +54,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
 
   async function list(ctx: DirectoryContext, opts: ListOptions): Promise<{ total: number; groups: GroupDoc[] }> {
     const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
-    const query = { ...resolved, directoryId: ctx.directoryId };
-    if (opts.skip === 0 && opts.limit > 0) {
-      const docs = await groups.find(query).sort(opts.sort ?? { createdAt: 1, _id: 1 }).limit(opts.limit).lean<GroupDoc[]>();
-      if (docs.length < opts.limit) return { total: docs.length, groups: docs };
-    }
-    const total = await groups.countDocuments(query);
-    if (opts.limit === 0 || opts.skip >= total) return { total, groups: [] };
-    const docs = await groups
-      .find(query)
-      .sort(opts.sort ?? { createdAt: 1, _id: 1 })
-      .skip(opts.skip)
-      .limit(opts.limit)
-      .lean<GroupDoc[]>();
+    const { total, docs } = await listPage(pages, ctx.directoryId, { ...opts, query: resolved });
     return { total, groups: docs };
   }
 
@@ -95,6 +86,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
       : [];
     await groups.collection.insertOne(doc as never);
     await registry.remember(ctx.directoryId, [[doc._id, 'Group']]);
+    await deps.listing.added('groups', ctx.directoryId, [doc]);
     const added = (await members.insertMemberships(ctx, doc._id, resolved.refs)).length;
     if (added > 0) {
       await groups.updateOne({ _id: doc._id }, { $set: { memberCount: added } });
@@ -129,7 +121,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
         { displayName: nextFields.displayName, externalId: nextFields.externalId, extensionSchemas: nextFields.extensionSchemas ?? [] },
       );
 
-      const plan = await members.planMembers(ctx, id, delta);
+      const plan = await members.planMembers(ctx, current, delta);
       if (!attrsChanged && plan.toAdd.length === 0 && plan.toRemove.length === 0) {
         return { group: current, changeIds: [], modified: false };
       }
@@ -160,7 +152,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
       }
       // Members are documents of their own, so a member-only change cannot lose a concurrent one: it need not
       // wait for the version it read (IdPs send concurrent PATCHes to one group; they must not get 409s).
-      const removed = await members.deleteMemberships(id, plan.toRemove);
+      const removed = await members.deleteMemberships(current, plan.toRemove);
       const added = new Set(await members.insertMemberships(ctx, id, plan.toAdd));
       const countDelta = added.size - removed.size;
       if (!plan.exact) {
@@ -217,6 +209,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
     // IdP's retried DELETE finishes the job instead of leaving memberships of a group that is gone.
     await members.deleteAllOf(ctx, id);
     await groups.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    await deps.listing.removed('groups', ctx.directoryId, [id]);
     await registry.forget([id]);
     return { changeIds };
   }

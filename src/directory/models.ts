@@ -134,6 +134,8 @@ export function directoryModels(conn: Connection): DirectoryModels {
         [{ directoryId: 1, userNameKey: 1 }, { unique: true }],
         [{ directoryId: 1, externalId: 1 }],
         [{ directoryId: 1, lastModifiedAt: 1 }],
+        // Unfiltered list pages in creation order: counted and skipped on index keys alone (MongoDB).
+        [{ directoryId: 1, createdAt: 1, _id: 1 }],
         [{ orgId: 1 }],
       ],
       strict: false,
@@ -152,7 +154,7 @@ export function directoryModels(conn: Connection): DirectoryModels {
         createdAt: Date,
         lastModifiedAt: Date,
       },
-      indexes: [[{ directoryId: 1, displayNameKey: 1 }], [{ directoryId: 1, externalId: 1 }], [{ orgId: 1 }]],
+      indexes: [[{ directoryId: 1, displayNameKey: 1 }], [{ directoryId: 1, externalId: 1 }], [{ orgId: 1 }], [{ directoryId: 1, createdAt: 1, _id: 1 }]],
     }),
     memberships: defineCollection<MembershipDoc>(conn, 'Membership', 'memberships', {
       fields: {

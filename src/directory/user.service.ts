@@ -9,6 +9,10 @@ import type { DirectoryContext } from './context';
 import { deepEqual } from './deep-equal';
 import { checkIfMatch } from './etag';
 import type { QueryPlan } from '../store/complex-filter';
+import type { IdLookup } from '../store/id-lookup';
+import type { DirectoryListing } from '../store/directory-listing';
+import { CREATION_ORDER, listPage, type ListOptions } from './list-page';
+import { inParallel } from '../shared/in-parallel';
 import { resolveMembershipPlaceholders } from './membership-placeholders';
 import type { DirectoryModels, GroupDoc, MembershipDoc, UserDoc, UserTombstoneDoc } from './models';
 import { hashPassword } from './password-hash';
@@ -26,17 +30,12 @@ export interface UserWrite {
   before?: UserDoc;
 }
 
-export interface ListOptions {
-  query: Record<string, unknown>;
-  sort?: Record<string, 1 | -1>;
-  skip: number;
-  limit: number;
-}
-
 const MAX_UPDATE_RETRIES = 5;
 /** How many (directory, userName) -> id pairs a process remembers for IdP lookups by userName. */
 const MAX_REMEMBERED_NAMES = 100_000;
 const CACHE_KIND = 'scim-user';
+/** Users of a list page read at once (point reads on FerretDB; cache hits elsewhere). */
+const PAGE_READ_CONCURRENCY = 8;
 
 export type UserService = ReturnType<typeof createUserService>;
 
@@ -44,6 +43,8 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
   changes: ChangeLog;
   /** How the store runs a query with `$elemMatch` (exactly on MongoDB; a superset and a re-check on FerretDB). */
   planQuery: (query: Record<string, unknown>) => QueryPlan;
+  ids: IdLookup;
+  listing: DirectoryListing;
   /**
    * Called before a deactivation or deletion is stored, so access checks deny from that moment
    * (deprovisioning does not wait for propagation). Failing here fails the write: nothing is half-done.
@@ -74,6 +75,15 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     if (!doc || doc.directoryId !== ctx.directoryId) throw new NotFound(`User ${id}`);
     return doc;
   }
+
+  // List pages read their users through the same cache: an IdP's repeated import walks cost no database reads.
+  const pages = {
+    model: users,
+    kind: 'users' as const,
+    ids: deps.ids,
+    listing: deps.listing,
+    read: async (ids: string[]) => (await inParallel(ids, PAGE_READ_CONCURRENCY, cachedById)).filter((d): d is UserDoc => d !== null),
+  };
 
   async function cachedById(id: string): Promise<UserDoc | null> {
     if (!deps.fresh?.enabled) return users.findOne({ _id: id }).lean<UserDoc>();
@@ -111,7 +121,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       return { total: docs.length, users: docs.slice(0, opts.limit) };
     }
     const resolved = await resolveMembershipPlaceholders(opts.query, memberships, ctx.directoryId);
-    const sort = opts.sort ?? { createdAt: 1, _id: 1 };
+    const sort = opts.sort ?? CREATION_ORDER;
     const { dbQuery, recheck } = deps.planQuery(resolved);
     if (recheck) {
       // Every candidate is read (streamed, so memory holds only the page) and tested exactly; none is
@@ -125,15 +135,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       }
       return { total, users: page };
     }
-    const query = { ...resolved, directoryId: ctx.directoryId };
-    if (opts.skip === 0 && opts.limit > 0) {
-      // A first page that is not full is the whole result: IdP lookups by userName cost one read.
-      const docs = await users.find(query).sort(sort).limit(opts.limit).lean<UserDoc[]>();
-      if (docs.length < opts.limit) return { total: docs.length, users: docs };
-    }
-    const total = await users.countDocuments(query);
-    if (opts.limit === 0 || opts.skip >= total) return { total, users: [] };
-    const docs = await users.find(query).sort(sort).skip(opts.skip).limit(opts.limit).lean<UserDoc[]>();
+    const { total, docs } = await listPage(pages, ctx.directoryId, { ...opts, query: resolved });
     return { total, users: docs };
   }
 
@@ -160,6 +162,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       throw err;
     }
     await deps.registry?.remember(ctx.directoryId, [[doc._id, 'User']]);
+    await deps.listing.added('users', ctx.directoryId, [doc]);
     return { user: doc, changeIds: [], modified: true };
   }
 
@@ -264,6 +267,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       );
     }
     await users.deleteOne({ _id: id, directoryId: ctx.directoryId });
+    await deps.listing.removed('users', ctx.directoryId, [id]);
     await deps.fresh?.invalidate(CACHE_KIND, [id]);
     await deps.registry?.forget([id]);
     await deps.statusChanged?.(id);

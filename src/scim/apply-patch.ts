@@ -3,6 +3,7 @@ import type { Provider } from '../directory/models';
 import { deepEqual } from '../directory/deep-equal';
 import { InvalidRequest } from '../shared/errors';
 import { GROUP_DEFS, SERVER_OWNED, USER_DEFS, type AttrDef, type ResourceDefs } from './attribute-definitions';
+import { complexValueIntent, nulledSubAttributes } from './complex-value';
 import { isObject, keepOnePrimary, normalizeValue } from './normalize-resource';
 import { readPatchOperations, type PatchOpName } from './patch-operations';
 import { parsePath, type Target } from './patch-path';
@@ -74,6 +75,7 @@ function applyAt(res: Obj, target: Target, op: PatchOpName, value: unknown, opts
     }
     return;
   }
+  if (complexValueIntent(attr, value, `${where}.value`) === 'nothing') return;
   const n = normalizeValue(attr, value, `${where}.value`);
   if (attr.multiValued) {
     const incoming = (n as unknown[] | undefined) ?? [];
@@ -86,9 +88,12 @@ function applyAt(res: Obj, target: Target, op: PatchOpName, value: unknown, opts
     c[attr.name] = withPrimaryRule([...current, ...added], added);
     return;
   }
-  if (attr.type === 'complex' && isObject(c[attr.name]) && isObject(n)) {
-    // Sub-attributes not in the value are left unchanged (section 3.5.2.1 and 3.5.2.3).
-    c[attr.name] = { ...(c[attr.name] as Obj), ...n };
+  const nulled = attr.type === 'complex' ? nulledSubAttributes(attr, value) : [];
+  if (attr.type === 'complex' && (n !== undefined || nulled.length > 0)) {
+    // Sub-attributes not in the value are left unchanged, null ones are unassigned (section 3.5.2.1 and 3.5.2.3).
+    const merged: Obj = { ...(isObject(c[attr.name]) ? (c[attr.name] as Obj) : {}), ...(n as Obj | undefined) };
+    for (const name of nulled) delete merged[name];
+    c[attr.name] = merged;
     return;
   }
   if (n === undefined) delete c[attr.name];
@@ -160,6 +165,11 @@ function applyFiltered(
     return;
   }
 
+  // A whole matched value replaced with `{}` keeps it as it is (section 3.5.2.3), once the target is known to exist.
+  if (!sub && complexValueIntent(attr, value, `${where}.value`) === 'nothing') {
+    if (!any && !lenient && op === 'replace') throw new InvalidRequest(`no value of ${attr.name} matches the filter`, 'noTarget');
+    return;
+  }
   const subValue = sub ? normalizeValue(sub, value, `${where}.value`) : undefined;
   const whole = sub ? undefined : (normalizeValue({ ...attr, multiValued: false }, value, `${where}.value`) as Obj | undefined);
   if (!any) {

@@ -1,4 +1,5 @@
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from './schemas';
+import { lookupTable, ownEntry } from './attribute-lookup';
 import { ENTERPRISE_URN, GROUP_URN, USER_URN } from './urns';
 
 /**
@@ -45,8 +46,13 @@ function toDef(a: SchemaAttribute): AttrDef {
   };
 }
 
-function defsOf(attrs: readonly SchemaAttribute[]): Record<string, AttrDef> {
-  return Object.fromEntries(attrs.map((a) => [a.name.toLowerCase(), toDef(a)]));
+function defsOf(attrs: readonly SchemaAttribute[], extra: AttrDef[] = []): Record<string, AttrDef> {
+  return lookupTable([...extra, ...attrs.map(toDef)].map((d) => [d.name.toLowerCase(), d] as const));
+}
+
+/** The definition of attribute `name` (any case) in `attrs`; prototype names are never attributes (attribute-lookup.ts). */
+export function attrNamed(attrs: Readonly<Record<string, AttrDef>> | undefined, name: string): AttrDef | undefined {
+  return ownEntry(attrs, name.toLowerCase());
 }
 
 /** externalId is a common attribute (RFC 7643 section 3.1): not in any schema, yet set by the client. */
@@ -63,14 +69,14 @@ const attributesOf = (schema: { attributes: readonly unknown[] }) => schema.attr
 
 export const USER_DEFS: ResourceDefs = {
   coreUrn: USER_URN,
-  core: { externalid: EXTERNAL_ID, ...defsOf(attributesOf(USER_SCHEMA)) },
-  extensions: { [ENTERPRISE_URN.toLowerCase()]: { urn: ENTERPRISE_URN, attrs: defsOf(attributesOf(ENTERPRISE_USER_SCHEMA)) } },
+  core: defsOf(attributesOf(USER_SCHEMA), [EXTERNAL_ID]),
+  extensions: lookupTable([[ENTERPRISE_URN.toLowerCase(), { urn: ENTERPRISE_URN, attrs: defsOf(attributesOf(ENTERPRISE_USER_SCHEMA)) }]]),
 };
 
 export const GROUP_DEFS: ResourceDefs = {
   coreUrn: GROUP_URN,
-  core: { externalid: EXTERNAL_ID, ...defsOf(attributesOf(GROUP_SCHEMA)) },
-  extensions: {},
+  core: defsOf(attributesOf(GROUP_SCHEMA), [EXTERNAL_ID]),
+  extensions: lookupTable([]),
 };
 
 /** Common attributes (RFC 7643 section 3.1) that no client may set. */

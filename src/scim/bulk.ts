@@ -107,13 +107,16 @@ function checkShape(op: BulkOperation): string | null {
   if (op.method.toUpperCase() === 'POST' && (typeof op.bulkId !== 'string' || op.bulkId === '')) {
     return 'POST operations need a bulkId';
   }
+  // Both are echoed back and `version` becomes the operation's If-Match: anything but a string is malformed.
+  if (op.bulkId !== undefined && typeof op.bulkId !== 'string') return 'bulkId must be a string';
+  if (op.version !== undefined && typeof op.version !== 'string') return 'version must be a string (an ETag)';
   return null;
 }
 
 function errorResult(op: BulkOperation, status: number, detail: string, scimType?: string) {
   return {
     method: typeof op?.method === 'string' ? op.method.toUpperCase() : undefined,
-    ...(op?.bulkId ? { bulkId: op.bulkId } : {}),
+    ...(typeof op?.bulkId === 'string' && op.bulkId ? { bulkId: op.bulkId } : {}),
     status: String(status),
     response: scimError(status, detail, scimType).body,
   };

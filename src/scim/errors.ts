@@ -1,5 +1,6 @@
-import { Conflict, Forbidden, InvalidFilter, InvalidRequest, NotFound, PreconditionFailed, ServiceUnavailable, TooManyRequests, Unauthorized } from '../shared/errors';
-import { isConnectionError } from '../shared/mongo';
+import { libraryClientError } from '../shared/client-error';
+import { Conflict, Forbidden, InvalidFilter, InvalidRequest, NotFound, PreconditionFailed, TooManyRequests, Unauthorized } from '../shared/errors';
+import { OUTAGE_RETRY_AFTER_SECONDS, outageDetail, storeOutageOf } from '../shared/store-outage';
 
 export const SCIM_ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -46,22 +47,17 @@ export function toScimError(err: unknown): ScimErrorResponse | null {
       'Retry-After': String(err.retryAfterSeconds),
     });
   }
-  if (err instanceof ServiceUnavailable || isConnectionError(err)) {
-    return scimError(503, 'the directory store is unavailable; nothing was changed, retry later', undefined, {
-      'Retry-After': '5',
-    });
+  // RFC 7644 section 3.12 lists 503 for a service that cannot answer now; the words say what is known of the write.
+  const outage = storeOutageOf(err);
+  if (outage) {
+    return scimError(503, outageDetail(outage), undefined, { 'Retry-After': String(OUTAGE_RETRY_AFTER_SECONDS) });
   }
-  const httpErr = err as { status?: number; statusCode?: number; type?: string; expose?: boolean } | undefined;
-  const status = httpErr?.status ?? httpErr?.statusCode;
-  if (httpErr?.type === 'entity.too.large' || status === 413) {
-    return scimError(413, 'the request body is larger than maxPayloadSize (see /ServiceProviderConfig)');
-  }
-  if (httpErr?.type === 'entity.parse.failed') return scimError(400, 'the request body is not valid JSON', 'invalidSyntax');
-  if (httpErr?.type === 'encoding.unsupported' || httpErr?.type === 'charset.unsupported') {
-    return scimError(415, 'unsupported content encoding or charset');
-  }
-  if (typeof status === 'number' && status >= 400 && status < 500 && httpErr?.expose) {
-    return scimError(status, (err as Error).message);
-  }
+  // body-parser's own errors carry a 4xx status and a `type`; the common ones get SCIM's words.
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.too.large') return scimError(413, 'the request body is larger than maxPayloadSize (see /ServiceProviderConfig)');
+  if (type === 'entity.parse.failed') return scimError(400, 'the request body is not valid JSON', 'invalidSyntax');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return scimError(415, 'unsupported content encoding or charset');
+  const client = libraryClientError(err);
+  if (client) return scimError(client.status, client.detail, client.status === 400 ? 'invalidSyntax' : undefined);
   return null;
 }

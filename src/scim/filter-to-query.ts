@@ -1,5 +1,7 @@
 import { parse, type Filter } from 'scim2-parse-filter';
 import { InvalidFilter } from '../shared/errors';
+import { ownEntry } from './attribute-lookup';
+import { toRfcFilter } from './filter-dialect';
 
 type Query = Record<string, unknown>;
 type AttrType = 'string' | 'boolean' | 'dateTime' | 'number' | 'complex';
@@ -135,18 +137,17 @@ function canonicalName(attrPath: string): string {
 }
 
 function resolve(attrPath: string, attrs: FilterAttributes): Resolved {
+  // Own-property lookups only: `constructor eq "x"` must not find Object.prototype.constructor (attribute-lookup.ts).
   const name = canonicalName(attrPath);
-  const direct = attrs[name];
+  const direct = ownEntry(attrs, name);
   if (direct) return { attr: direct, path: direct.field };
   // Enterprise attributes may be named without their URN by lenient clients.
-  const enterprise = attrs[`enterprise:${name}`];
+  const enterprise = ownEntry(attrs, `enterprise:${name}`);
   if (enterprise && !name.includes(':')) return { attr: enterprise, path: enterprise.field };
-  const [head, ...rest] = name.startsWith('enterprise:') ? [name.split('.')[0], ...name.split('.').slice(1)] : name.split('.');
-  const parent = attrs[head] ?? (!head.includes(':') ? attrs[`enterprise:${head}`] : undefined);
-  if (parent?.sub && rest.length === 1 && parent.sub[rest[0]]) {
-    const sub = parent.sub[rest[0]];
-    return { attr: sub, path: sub.placeholder ? sub.field : `${parent.field}.${sub.field}` };
-  }
+  const [head, ...rest] = name.split('.');
+  const parent = ownEntry(attrs, head) ?? (!head.includes(':') ? ownEntry(attrs, `enterprise:${head}`) : undefined);
+  const sub = rest.length === 1 ? ownEntry(parent?.sub, rest[0]) : undefined;
+  if (parent && sub) return { attr: sub, path: sub.placeholder ? sub.field : `${parent.field}.${sub.field}` };
   throw new InvalidFilter(`attribute "${attrPath}" cannot be filtered on`);
 }
 
@@ -154,42 +155,35 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Entra writes `True`/`False` unquoted; the parser only knows JSON literals, so lower-case them outside strings. */
-function normalizeLiterals(filter: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < filter.length; i++) {
-    const ch = filter[i];
-    if (inString) {
-      out += ch;
-      if (ch === '\\') out += filter[++i] ?? '';
-      else if (ch === '"') inString = false;
-      continue;
-    }
-    if (ch === '"') {
-      inString = true;
-      out += ch;
-      continue;
-    }
-    const m = /^(true|false|null)\b/i.exec(filter.slice(i));
-    if (m && (i === 0 || /[\s(\[]/.test(filter[i - 1]))) {
-      out += m[1].toLowerCase();
-      i += m[1].length - 1;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-/** Parses a SCIM filter; also used for PATCH value-selection paths. */
+/** Parses a SCIM filter, in the dialects IdPs send (filter-dialect.ts); also used for PATCH value-selection paths. */
 export function parseFilter(filter: string): Filter {
   if (filter.length > 10_000) throw new InvalidFilter('filter is too long');
+  let tree: Filter;
   try {
-    return parse(normalizeLiterals(filter));
+    tree = parse(toRfcFilter(filter));
   } catch (err) {
     throw new InvalidFilter(`filter is not valid: ${(err as Error).message}`);
   }
+  return checkedTree(tree);
+}
+
+const COMPARE_OPS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt', 'ge', 'le', 'pr']);
+
+/**
+ * scim2-parse-filter looks its logical operators up with `table[word]`, so `title pr constructor
+ * title pr` parses into an `{op: "constructor"}` node (a 500 further down). Only trees made of
+ * RFC 7644 section 3.4.2.2 operators get through.
+ */
+function checkedTree(node: Filter): Filter {
+  const n = (node ?? {}) as { op?: unknown; attrPath?: unknown; filters?: unknown; filter?: unknown; valFilter?: unknown };
+  const isValid = (): boolean => {
+    if (n.op === 'and' || n.op === 'or') return Array.isArray(n.filters) && n.filters.every((f) => checkedTree(f));
+    if (n.op === 'not') return Boolean(checkedTree(n.filter as Filter));
+    if (typeof n.attrPath !== 'string') return false;
+    return n.op === '[]' ? Boolean(checkedTree(n.valFilter as Filter)) : COMPARE_OPS.has(n.op as string);
+  };
+  if (!isValid()) throw new InvalidFilter(`filter is not valid: "${String(n.op)}" is not a filter operator`);
+  return node;
 }
 
 const RANGE_OPERATORS: Record<string, string> = { gt: '$gt', ge: '$gte', lt: '$lt', le: '$lte' };
@@ -217,6 +211,8 @@ function comparable(attr: FilterAttribute, op: string, raw: unknown, attrPath: s
       throw new InvalidFilter(`${attrPath} is complex; filter on one of its sub-attributes`);
     default:
       if (typeof raw === 'boolean' && op !== 'eq' && op !== 'ne') throw new InvalidFilter(`${attrPath} is a string`);
+      // A JSON number against a string attribute (`employeeNumber eq 100`) compares as String(number):
+      // that is how normalize-resource stores a number written to a string attribute (Entra sends them).
       return String(raw);
   }
 }
@@ -300,7 +296,7 @@ function translate(node: Filter, attrs: FilterAttributes, within?: FilterAttribu
 }
 
 function resolveSub(attrPath: string, parent: FilterAttribute): Resolved {
-  const sub = parent.sub?.[attrPath.toLowerCase()];
+  const sub = ownEntry(parent.sub, attrPath.toLowerCase());
   if (!sub) throw new InvalidFilter(`"${attrPath}" is not a sub-attribute here`);
   return { attr: sub, path: sub.field };
 }

@@ -1,6 +1,7 @@
 import type { GroupService, GroupAttributes, GroupWrite, MemberDelta, MemberRef } from '../directory/group.service';
 import { etagOf, matchesIfNoneMatch } from '../directory/etag';
 import { applyPatch } from './apply-patch';
+import { checkGroupLimits, checkMemberDelta } from './attribute-limits';
 import { GROUP_FILTER_ATTRIBUTES } from './filter-to-query';
 import { splitGroupPatch } from './group-member-patch';
 import { toListOptions, type ListRequest } from './list-request';
@@ -33,7 +34,7 @@ export function createGroupOperations(deps: { groups: GroupService }) {
   }
 
   async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {
-    const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
+    const input = checkGroupLimits(normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] });
     const { members = [], ...attrs } = input;
     const { group, changeIds } = await groups.create(ctx, attrs, members);
     const audit = { action: 'scim.group.created', target: { type: 'group', id: group._id, display: group.displayName }, summary: { after: { displayName: group.displayName, members: members.length } } };
@@ -50,7 +51,7 @@ export function createGroupOperations(deps: { groups: GroupService }) {
 
   /** PUT carries the authoritative member list (Okta pushes groups this way). */
   async function replace(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
-    const input = normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] };
+    const input = checkGroupLimits(normalizeGroup(body, { provider: ctx.provider }) as unknown as GroupAttributes & { members?: MemberRef[] });
     const { members, ...attrs } = input;
     const delta = members === undefined ? { clear: false, add: [], remove: [] } : { clear: true, add: members, remove: [] };
     const w = await groups.update(ctx, id, () => attrs, delta, ctx.ifMatch);
@@ -66,12 +67,15 @@ export function createGroupOperations(deps: { groups: GroupService }) {
    */
   async function patch(ctx: ScimRequestContext, id: string, body: unknown, projection: Projection): Promise<ScimResult> {
     const { attributeBody, members } = splitGroupPatch(body, { provider: ctx.provider });
+    checkMemberDelta(members);
     const transform = attributeBody
       ? (current: GroupAttributes) =>
-          applyPatch(current as unknown as Record<string, unknown>, attributeBody, {
-            schema: 'Group',
-            provider: ctx.provider,
-          }) as unknown as GroupAttributes
+          checkGroupLimits(
+            applyPatch(current as unknown as Record<string, unknown>, attributeBody, {
+              schema: 'Group',
+              provider: ctx.provider,
+            }) as unknown as GroupAttributes,
+          )
       : null;
     const w = await groups.update(ctx, id, transform, members, ctx.ifMatch);
     const { group, changeIds } = w;

@@ -1,7 +1,7 @@
-import type { ListOptions } from '../directory/user.service';
+import type { ListOptions } from '../directory/list-page';
 import { InvalidRequest } from '../shared/errors';
 import { filterToQuery, sortFieldFor, type FilterAttributes } from './filter-to-query';
-import type { Projection } from './projection';
+import { projectionAttribute, type Projection } from './projection';
 
 export interface ListRequest extends Projection {
   filter?: string;
@@ -14,9 +14,14 @@ export interface ListRequest extends Projection {
 type Raw = Record<string, unknown>;
 
 /** Parameter names matched case-insensitively: clients vary (`startindex`, `Count`). */
-function param(raw: Raw, name: string): unknown {
+function rawParam(raw: Raw, name: string): unknown {
   const key = Object.keys(raw).find((k) => k.toLowerCase() === name.toLowerCase());
-  const v = key === undefined ? undefined : raw[key];
+  return key === undefined ? undefined : raw[key];
+}
+
+/** A repeated query parameter counts once, the last one. */
+function param(raw: Raw, name: string): unknown {
+  const v = rawParam(raw, name);
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
@@ -28,11 +33,36 @@ function integer(raw: Raw, name: string): number | undefined {
   return n;
 }
 
+/** Splits `a,b` at the commas outside value filters and quotes: `emails[value eq "a,b"]` is one path. */
+function splitPaths(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    else if (ch === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+/** attributes / excludedAttributes as attribute paths; `emails[type eq "work"]` is read as `emails` (projection.ts). */
 function attributeList(raw: Raw, name: string): string[] | undefined {
-  const v = param(raw, name);
+  // A SearchRequest sends an array (RFC 7644 section 3.4.3), a query string a comma-separated list.
+  const v = rawParam(raw, name);
   if (v === undefined || v === null || v === '') return undefined;
-  const list = Array.isArray(v) ? v : String(v).split(',');
-  const out = list.map((s) => String(s).trim()).filter(Boolean);
+  const list = (Array.isArray(v) ? v : [v]).flatMap((s) => splitPaths(String(s)));
+  const out = list.map((s) => projectionAttribute(String(s))).filter(Boolean);
   return out.length ? out : undefined;
 }
 

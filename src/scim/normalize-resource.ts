@@ -1,6 +1,7 @@
 import type { Provider } from '../directory/models';
 import { InvalidRequest } from '../shared/errors';
-import { GROUP_DEFS, SERVER_OWNED, USER_DEFS, type AttrDef, type ResourceDefs } from './attribute-definitions';
+import { GROUP_DEFS, SERVER_OWNED, USER_DEFS, attrNamed, type AttrDef, type ResourceDefs } from './attribute-definitions';
+import { ownEntry } from './attribute-lookup';
 
 export interface NormalizeOptions {
   provider: Provider;
@@ -68,8 +69,8 @@ function normalizeComplex(def: AttrDef, value: unknown, path: string): Obj | und
   if (!isObject(value)) throw new InvalidRequest(`${path} must be an object`, 'invalidValue');
   const out: Obj = {};
   for (const [key, v] of Object.entries(value)) {
-    const sub = def.sub?.[key.toLowerCase()];
-    if (!sub) continue; // unknown sub-attributes are ignored, as RFC 7644 section 3.3 allows
+    const sub = attrNamed(def.sub, key);
+    if (!sub) continue; // unknown sub-attributes (and prototype names such as `__proto__`) are ignored, as RFC 7644 section 3.3 allows
     const n = normalizeValue(sub, v, `${path}.${sub.name}`);
     if (n !== undefined) out[sub.name] = n;
   }
@@ -111,7 +112,8 @@ function normalizeResource(body: unknown, defs: ResourceDefs): Obj {
   for (const [key, value] of Object.entries(body)) {
     const lower = key.toLowerCase();
     if (lower === 'schemas' || SERVER_OWNED.has(lower)) continue;
-    const ext = defs.extensions[lower];
+    // JSON.parse makes `"__proto__"` an own key of the body: own lookups keep it an unknown attribute, ignored below.
+    const ext = ownEntry(defs.extensions, lower);
     if (ext) {
       if (value === null || value === undefined) continue;
       if (!isObject(value)) throw new InvalidRequest(`${key} must be an object`, 'invalidValue');
@@ -135,7 +137,7 @@ function normalizeResource(body: unknown, defs: ResourceDefs): Obj {
 }
 
 function setAttribute(target: Obj, attrs: Record<string, AttrDef>, name: string, value: unknown, path: string): void {
-  const def = attrs[name.toLowerCase()];
+  const def = attrNamed(attrs, name);
   if (!def || def.mutability === 'readOnly') return;
   const n = normalizeValue(def, value, path);
   if (n !== undefined) target[def.name] = n;

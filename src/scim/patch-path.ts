@@ -1,7 +1,8 @@
 import type { Filter } from 'scim2-parse-filter';
 import { InvalidFilter, InvalidRequest } from '../shared/errors';
-import { SERVER_OWNED, type AttrDef, type ResourceDefs } from './attribute-definitions';
+import { SERVER_OWNED, attrNamed, type AttrDef, type ResourceDefs } from './attribute-definitions';
 import { parseFilter } from './filter-to-query';
+import { assertSubAttributeNames } from './value-filter';
 
 /** Where one PATCH path points. */
 export interface Target {
@@ -57,20 +58,20 @@ export function parsePath(path: string, defs: ResourceDefs): Target {
     subName = dot >= 0 ? rest.slice(dot + 1) : undefined;
   }
 
-  let attr = attrs[name.trim().toLowerCase()];
+  let attr = attrNamed(attrs, name.trim());
   if (!attr && !extension) {
     // Entra sends extension attributes without their URN (`"path": "manager"`); accept a name only one extension has.
-    const owners = Object.values(defs.extensions).filter((e) => e.attrs[name.trim().toLowerCase()]);
+    const owners = Object.values(defs.extensions).filter((e) => attrNamed(e.attrs, name.trim()));
     if (owners.length === 1) {
       extension = owners[0].urn;
-      attr = owners[0].attrs[name.trim().toLowerCase()];
+      attr = attrNamed(owners[0].attrs, name.trim());
     }
   }
   if (!attr) throw new InvalidRequest(`"${path}" names no attribute of this resource`, 'invalidPath');
   if (attr.mutability === 'readOnly') throw new InvalidRequest(`${attr.name} is read-only`, 'mutability');
   let sub: AttrDef | undefined;
   if (subName !== undefined) {
-    sub = attr.sub?.[subName.trim().toLowerCase()];
+    sub = attrNamed(attr.sub, subName.trim());
     if (!sub) throw new InvalidRequest(`"${path}" names no sub-attribute of ${attr.name}`, 'invalidPath');
     if (sub.mutability === 'readOnly') throw new InvalidRequest(`${attr.name}.${sub.name} is read-only`, 'mutability');
   }
@@ -83,6 +84,9 @@ export function parsePath(path: string, defs: ResourceDefs): Target {
       if (err instanceof InvalidFilter) throw new InvalidRequest(`"${path}": ${err.message}`, 'invalidPath');
       throw err;
     }
+    // Checked here, not only while matching: with no values to match, `emails[constructor eq "x"]`
+    // would otherwise reach the "create what the filter describes" branch unchecked.
+    assertSubAttributeNames(filter, attr, path);
   }
   return { extension, attr, sub, filter };
 }

@@ -1,3 +1,5 @@
+import { InvalidFilter } from '../shared/errors';
+import { parseFilter } from './filter-to-query';
 import { ENTERPRISE_URN, GROUP_URN, USER_URN } from './urns';
 
 export interface Projection {
@@ -13,8 +15,40 @@ const SCHEMA_URNS = [USER_URN, GROUP_URN, ENTERPRISE_URN];
 /** A path as [container key or null, attribute, sub-attribute?], lower-cased; the container is an extension URN. */
 type ParsedPath = { container: string | null; attr: string; sub?: string };
 
+/**
+ * The attribute a projection path names. Microsoft's reference client asks for
+ * `attributes=emails[type eq "work"]`; RFC 7644 section 3.9 takes attribute names only, so the value
+ * filter is read as its attribute (`emails`, or `emails.value` for `emails[...].value`). The filter
+ * must still parse: a malformed one is 400 invalidFilter, as anywhere else.
+ */
+export function projectionAttribute(path: string): string {
+  const open = path.indexOf('[');
+  if (open < 0) return path.trim();
+  const close = closingBracket(path, open);
+  if (close < 0) throw new InvalidFilter(`"${path}": the value filter is not closed with "]"`);
+  parseFilter(path.slice(open + 1, close));
+  const after = path.slice(close + 1).trim();
+  if (after !== '' && !/^\.[^.[\]]+$/.test(after)) throw new InvalidFilter(`"${path}" is not an attribute path`);
+  return (path.slice(0, open) + after).trim();
+}
+
+/** The index of the `]` closing the `[` at `open`, skipping quoted strings; -1 if there is none. */
+function closingBracket(text: string, open: number): number {
+  let inString = false;
+  for (let i = open + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === ']') return i;
+    else if (ch === '[') return -1; // value filters do not nest (RFC 7644 section 3.4.2.2)
+  }
+  return -1;
+}
+
 function parsePath(path: string): ParsedPath {
-  let rest = path.trim();
+  let rest = projectionAttribute(path);
   let container: string | null = null;
   const lower = rest.toLowerCase();
   for (const urn of SCHEMA_URNS) {

@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Logger } from '../shared/logger';
 import { InvalidFilter, InvalidRequest, NotFound, Unauthorized } from '../shared/errors';
 import type { TenancyService } from '../directory/tenancy.service';
@@ -9,6 +9,7 @@ import type { GroupOperations } from './group-operations';
 import { parseListRequest } from './list-request';
 import { listResponse, type ListResponse } from './list-response';
 import type { Projection } from './projection';
+import { refuseHostileInput, refuseLongId, refuseLongIdParams, refuseUndecodablePath, scimJsonBody } from './request-guards';
 import type { ScimRequestContext, ScimResult } from './result';
 import type { UserOperations } from './user-operations';
 import { SCIM_CONTENT_TYPE } from './urns';
@@ -33,14 +34,9 @@ type Locals = { scim: ScimRequestContext };
 export function scimRouter(deps: ScimRouterDeps): Router {
   const router = Router();
 
-  router.use(
-    express.json({
-      limit: deps.limits.maxPayloadBytes,
-      // Okta and Entra send application/scim+json; plain JSON clients are welcome too (RFC 7644 section 3.1).
-      type: () => true,
-      strict: true,
-    }),
-  );
+  // Ahead of the discovery routes, which need no token: every input is checked before any route reads it.
+  router.use(refuseUndecodablePath, scimJsonBody(deps.limits.maxPayloadBytes), refuseHostileInput);
+  refuseLongIdParams(router, ['id']);
 
   router.get('/ServiceProviderConfig', (req, res) =>
     sendJson(res, 200, serviceProviderConfig(deps.baseUrlOf(req), deps.limits)),
@@ -149,6 +145,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     if (!m) throw new InvalidRequest(`bulk path ${path} is not /Users or /Groups`, 'invalidPath');
     const ops = m[1].toLowerCase() === 'users' ? deps.users : deps.groups;
     const id = m[2];
+    if (id) refuseLongId(id);
     let r: ScimResult;
     if (method === 'POST' && !id) r = await ops.create(c, requireObject(data));
     else if (method === 'PUT' && id) r = await ops.replace(c, id, requireObject(data));

@@ -3,6 +3,7 @@ import type { UserDoc } from '../directory/models';
 import type { UserAttributes } from '../directory/user-attributes';
 import { matchesIfNoneMatch, etagOf } from '../directory/etag';
 import { applyPatch } from './apply-patch';
+import { checkUserLimits } from './attribute-limits';
 import { USER_FILTER_ATTRIBUTES } from './filter-to-query';
 import { toListOptions, type ListRequest } from './list-request';
 import { listResult } from './list-response';
@@ -39,7 +40,7 @@ export function createUserOperations(deps: { users: UserService }) {
   }
 
   async function create(ctx: ScimRequestContext, body: unknown): Promise<ScimResult> {
-    const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
+    const attrs = checkUserLimits(normalizeUser(body, { provider: ctx.provider }) as UserAttributes);
     const { user, changeIds } = await users.create(ctx, attrs);
     return {
       audit: { action: 'scim.user.created', target: targetOf(user), summary: { after: summaryOf(user) } },
@@ -52,7 +53,7 @@ export function createUserOperations(deps: { users: UserService }) {
   }
 
   async function replace(ctx: ScimRequestContext, id: string, body: unknown): Promise<ScimResult> {
-    const attrs = normalizeUser(body, { provider: ctx.provider }) as UserAttributes;
+    const attrs = checkUserLimits(normalizeUser(body, { provider: ctx.provider }) as UserAttributes);
     const w = await users.replace(ctx, id, attrs, ctx.ifMatch);
     const { user, changeIds } = w;
     const groups = await users.groupsOf(ctx, id);
@@ -65,7 +66,8 @@ export function createUserOperations(deps: { users: UserService }) {
     const w = await users.update(
       ctx,
       id,
-      (current) => applyPatch(current, body, { schema: 'User', provider: ctx.provider }) as UserAttributes,
+      // Checked on the patched result, the state about to be stored, whichever operations led to it.
+      (current) => checkUserLimits(applyPatch(current, body, { schema: 'User', provider: ctx.provider }) as UserAttributes),
       ctx.ifMatch,
     );
     const { user, changeIds } = w;

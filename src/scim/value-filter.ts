@@ -1,15 +1,39 @@
 /** Value-selection filters (`emails[type eq "work"]`, RFC 7644 section 3.5.2) over the values of one multi-valued attribute. */
 import type { Filter } from 'scim2-parse-filter';
 import { InvalidRequest } from '../shared/errors';
-import type { AttrDef } from './attribute-definitions';
+import { attrNamed, type AttrDef } from './attribute-definitions';
 import { normalizeValue } from './normalize-resource';
 
 type Obj = Record<string, unknown>;
 
+/** The sub-attribute a value filter names; unknown (and prototype) names are 400 invalidPath (RFC 7644 section 3.5.2). */
+function subAttributeOf(attr: AttrDef, attrPath: string): AttrDef {
+  const sub = attrNamed(attr.sub, attrPath);
+  if (!sub) throw new InvalidRequest(`"${attrPath}" is not a sub-attribute of ${attr.name}`, 'invalidPath');
+  return sub;
+}
+
+/** Refuses a value filter that names anything but sub-attributes of `attr`, before any value is looked at. */
+export function assertSubAttributeNames(filter: Filter, attr: AttrDef, path: string): void {
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return filter.filters.forEach((f) => assertSubAttributeNames(f, attr, path));
+    case 'not':
+      return assertSubAttributeNames(filter.filter, attr, path);
+    case '[]':
+      throw new InvalidRequest(`"${path}": value filters cannot be nested`, 'invalidPath');
+    default:
+      if (!attrNamed(attr.sub, filter.attrPath)) {
+        throw new InvalidRequest(`"${path}": "${filter.attrPath}" is not a sub-attribute of ${attr.name}`, 'invalidPath');
+      }
+  }
+}
+
 /** The value a filter such as `type eq "work" and primary eq true` describes, or null when it describes none. */
 export function equalityConditions(filter: Filter, attr: AttrDef): Obj | null {
   if (filter.op === 'eq') {
-    const sub = attr.sub?.[filter.attrPath.toLowerCase()];
+    const sub = attrNamed(attr.sub, filter.attrPath);
     if (!sub) return null;
     const v = normalizeValue(sub, filter.compValue, sub.name);
     return v === undefined ? null : { [sub.name]: v };
@@ -33,8 +57,7 @@ export function matchesValueFilter(el: Obj, filter: Filter, attr: AttrDef): bool
     case '[]':
       throw new InvalidRequest('value filters cannot be nested', 'invalidPath');
     default: {
-      const sub = attr.sub?.[filter.attrPath.toLowerCase()];
-      if (!sub) throw new InvalidRequest(`"${filter.attrPath}" is not a sub-attribute of ${attr.name}`, 'invalidPath');
+      const sub = subAttributeOf(attr, filter.attrPath);
       const actual = el[sub.name] ?? el[Object.keys(el).find((k) => k.toLowerCase() === sub.name.toLowerCase()) ?? ''];
       if (filter.op === 'pr') return actual !== undefined && actual !== null && actual !== '';
       return compare(sub, actual, filter.op, (filter as { compValue?: unknown }).compValue);

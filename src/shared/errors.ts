@@ -42,8 +42,24 @@ export class PreconditionFailed extends Error {
   }
 }
 
-/** A dependency (MongoDB) is unreachable; the write was not stored. */
-export class ServiceUnavailable extends Error {}
+/**
+ * How far a request got when a backing store failed it (shared/store-outage.ts classifies errors and
+ * words the answer): `unreachable` when the failing command was never sent, `interrupted` when the
+ * connection broke while it may have been executing.
+ */
+export type OutageStage = 'unreachable' | 'interrupted';
+export type BackingStore = 'mongodb' | 'redis';
+
+/** A backing store could not be reached or broke off; both edges answer 503 with Retry-After. */
+export class ServiceUnavailable extends Error {
+  constructor(
+    readonly store: BackingStore = 'mongodb',
+    readonly stage: OutageStage = 'unreachable',
+    options?: { cause?: unknown },
+  ) {
+    super(`${store} is unavailable (${stage})`, options);
+  }
+}
 
 export class Unauthorized extends Error {}
 export class Forbidden extends Error {}

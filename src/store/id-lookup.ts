@@ -3,15 +3,22 @@ import sift from 'sift';
 import { inParallel } from '../shared/in-parallel';
 import type { StoreBackend } from './backend';
 
-
 const CHUNK = 1000;
 const POINT_CONCURRENCY = 8;
 
+/**
+ * A hint for lookups inside a small part of a collection: every wanted document also matches
+ * `filter`'s top-level equalities (say, one group's memberships), and about `size` documents do.
+ */
+export interface Scope {
+  size: number;
+}
+
 export interface IdLookup {
   /** The documents among `ids` that also match `filter`, with only `fields` read. */
-  findByIds<T>(model: Model<T>, ids: string[], filter: Record<string, unknown>, fields: string[]): Promise<T[]>;
-  /** Deletes the documents with these ids; returns the ids that existed. */
-  deleteByIds<T>(model: Model<T>, ids: string[]): Promise<string[]>;
+  findByIds<T>(model: Model<T>, ids: string[], filter: Record<string, unknown>, fields: string[], scope?: Scope): Promise<T[]>;
+  /** Deletes the documents with these ids (that also match `filter`); returns the ids that existed. */
+  deleteByIds<T>(model: Model<T>, ids: string[], filter?: Record<string, unknown>, scope?: Scope): Promise<string[]>;
   /** Deletes every document matching `filter`, however many (a 100,000-member group's memberships). */
   deleteMatching<T>(model: Model<T>, filter: Record<string, unknown>): Promise<number>;
 }
@@ -22,6 +29,14 @@ export interface IdLookup {
  * there a large delete goes in `_id` ranges of at most this many documents.
  */
 const DELETE_RANGE = 50_000;
+
+/**
+ * On FerretDB, a query whose top-level equalities are pushed down to PostgreSQL reads only the
+ * documents they match, and checks `$in` on those: when they are at most this many per wanted id
+ * (1,000 removals from a group of 8,000), one such query beats one point read per id.
+ */
+const SCOPED_READS_PER_ID = 8;
+const scopedQueryFits = (ids: string[], scope?: Scope) => scope !== undefined && scope.size <= Math.max(ids.length * SCOPED_READS_PER_ID, 64);
 
 /**
  * Looking up many documents by id. On MongoDB that is `$in` over `_id`. FerretDB v1 pushes no
@@ -39,12 +54,12 @@ export function createIdLookup(backend: StoreBackend): IdLookup {
         }
         return out as never[];
       },
-      async deleteByIds(model, ids) {
+      async deleteByIds(model, ids, filter = {}) {
         const deleted: string[] = [];
         for (let i = 0; i < ids.length; i += CHUNK) {
           // deleteMany reports a count only; which ids existed is one cheap `$in` read first.
-          const found = (await model.find({ _id: { $in: ids.slice(i, i + CHUNK) } }, '_id').lean<Array<{ _id: string }>>()).map((d) => d._id);
-          if (found.length) await model.deleteMany({ _id: { $in: found } });
+          const found = (await model.find({ ...filter, _id: { $in: ids.slice(i, i + CHUNK) } }, '_id').lean<Array<{ _id: string }>>()).map((d) => d._id);
+          if (found.length) await model.deleteMany({ ...filter, _id: { $in: found } });
           deleted.push(...found);
         }
         return deleted;
@@ -55,13 +70,19 @@ export function createIdLookup(backend: StoreBackend): IdLookup {
     };
   }
   return {
-    async findByIds(model, ids, filter, fields) {
+    async findByIds(model, ids, filter, fields, scope) {
+      if (scopedQueryFits(ids, scope)) return (await model.find({ ...filter, _id: { $in: ids } }, fields.join(' ')).lean()) as never[];
       const matches = sift(filter as never);
       const found = await inParallel(ids, POINT_CONCURRENCY, (id) => model.findOne({ _id: id }, [...fields, ...Object.keys(filter)].join(' ')).lean());
       return found.filter((d) => d && matches(d)) as never[];
     },
-    async deleteByIds(model, ids) {
-      const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id }));
+    async deleteByIds(model, ids, filter = {}, scope) {
+      if (scopedQueryFits(ids, scope)) {
+        const found = (await model.find({ ...filter, _id: { $in: ids } }, '_id').lean<Array<{ _id: string }>>()).map((d) => d._id);
+        if (found.length) await model.deleteMany({ ...filter, _id: { $in: found } });
+        return found;
+      }
+      const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id, ...filter }));
       return ids.filter((_, i) => results[i].deletedCount > 0);
     },
     async deleteMatching(model, filter) {

@@ -1,4 +1,7 @@
 import type { Model } from 'mongoose';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger';
+import { createDirectoryListing, type DirectoryListing } from './directory-listing';
 import type { StoreBackend } from './backend';
 import { createIdLookup, type IdLookup } from './id-lookup';
 import { createQueryPlanner, type QueryPlan } from './complex-filter';
@@ -17,6 +20,8 @@ export interface Store {
   upsertMany<T>(model: Model<T>, docs: Array<{ _id: string } & Record<string, unknown>>, guard?: Record<string, unknown>): Promise<void>;
   /** A query with `$elemMatch` as the server can run it (see complex-filter.ts). */
   planQuery(query: Record<string, unknown>): QueryPlan;
+  /** Unfiltered list pages of a directory's users and groups (see directory-listing.ts). */
+  readonly listing: DirectoryListing;
 }
 
 export interface StoreOptions {
@@ -25,9 +30,13 @@ export interface StoreOptions {
    * FerretDB with a smaller size, because FerretDB holds a connection per statement (upsert.ts).
    */
   bulkUpdateSize?: number;
+  /** Where FerretDB's list order is kept, and under which key prefix. */
+  redis: Redis;
+  prefix: string;
+  log: Logger;
 }
 
-export function createStore(backend: StoreBackend, opts: StoreOptions = {}): Store {
+export function createStore(backend: StoreBackend, opts: StoreOptions): Store {
   const shape: UpdateShape =
     backend === 'mongodb' ? { ...MONGODB_UPDATE_SHAPE, perCommand: opts.bulkUpdateSize ?? MONGODB_UPDATE_SHAPE.perCommand } : FERRETDB_UPDATE_SHAPE;
   return {
@@ -35,5 +44,6 @@ export function createStore(backend: StoreBackend, opts: StoreOptions = {}): Sto
     ids: createIdLookup(backend),
     upsertMany: (model, docs, guard = {}) => upsertManyById(model, docs, shape, guard),
     planQuery: createQueryPlanner(backend),
+    listing: createDirectoryListing(backend, opts),
   };
 }

@@ -28,9 +28,12 @@ export async function seedUsers(h: Harness, dir: TestDirectory, n: number, opts:
     }
     await h.c.models.users.collection.insertMany(docs as never[]);
   }
+  // Written around the services: the store's derived list order (FerretDB) must be rebuilt from the database.
+  await h.c.store.listing.invalidate('users', dir.directoryId);
   let groupId: string | undefined;
   if (opts.groupName) {
     groupId = `group-${tag}`;
+    await h.c.store.listing.invalidate('groups', dir.directoryId);
     await h.c.models.groups.collection.insertOne({
       _id: groupId,
       orgId: dir.orgId,
