@@ -203,3 +203,43 @@ describe('membership changes and what they grant', () => {
     expect((await api.post('/access/check', { subject: { userId: u }, permission: 'api.model.read', projectId: project })).body.allowed).toBe(false);
   });
 });
+
+describe('work bounded by what the request names', () => {
+  it('refuses 20,000 member ids that do not exist after checking one batch, and says how many it checked', async () => {
+    const { userIds } = await seedUsers(h, dir, 3);
+    const g = await newGroup(scim, 'Bounded', userIds.slice(0, 1));
+    const stored = () => h.c.models.groups.findOne({ _id: g }).lean();
+    const before = { group: await stored(), members: await memberIdsOf(scim, g) };
+    const unknown = Array.from({ length: 20_000 }, (_, i) => `no-such-member-${i}`);
+    // The two real users (unknown to the registry: seeded around the services) fall in the first batch of 100.
+    const res = await addMembers(scim, g, [...userIds.slice(1), ...unknown]);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: 'members refer to 98 unknown resource(s) in this directory among the first 100 of 20002 member ids checked (the rest were not checked): no-such-member-0, no-such-member-1, no-such-member-2, no-such-member-3, no-such-member-4, ...',
+    });
+    expect({ group: await stored(), members: await memberIdsOf(scim, g) }).toEqual(before);
+  });
+
+  it('names every unknown id it found when the request is small enough to check whole', async () => {
+    const { userIds } = await seedUsers(h, dir, 2);
+    const g = await newGroup(scim, 'Small-Unknown');
+    const res = await addMembers(scim, g, [userIds[0], 'ghost-a', userIds[1], 'ghost-b']);
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toBe('members refer to 2 unknown resource(s) in this directory among 4 member ids: ghost-a, ghost-b');
+    expect(await memberIdsOf(scim, g)).toEqual([]);
+  });
+
+  it('removes 1,000 members sent in Okta\'s filter style (one members[value eq] operation each) exactly as a value list would', async () => {
+    const { userIds } = await seedUsers(h, dir, 1500);
+    const g = await newGroup(scim, 'Filter-Style-Removal', userIds);
+    const gone = userIds.slice(0, 1000);
+    const res = await scim.patch(`/Groups/${g}`, { schemas: [PATCH_URN], Operations: gone.map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })) });
+    expect(res.status).toBe(200);
+    expect(await memberIdsOf(scim, g)).toEqual([...userIds.slice(1000)].sort());
+    expect(await changeUserCount(res.headers['x-change-id'])).toBe(1000);
+    expect((await h.c.models.groups.findOne({ _id: g }).lean())?.memberCount).toBe(500);
+  });
+});
