@@ -71,16 +71,20 @@ export function createIdLookup(backend: StoreBackend): IdLookup {
   }
   return {
     async findByIds(model, ids, filter, fields, scope) {
-      if (scopedQueryFits(ids, scope)) return (await model.find({ ...filter, _id: { $in: ids } }, fields.join(' ')).lean()) as never[];
+      // One reply: FerretDB's default first batch of 101 would add a getMore round trip per batch.
+      if (scopedQueryFits(ids, scope)) return (await model.find({ ...filter, _id: { $in: ids } }, fields.join(' ')).batchSize(ids.length + 1).lean()) as never[];
       const matches = sift(filter as never);
       const found = await inParallel(ids, POINT_CONCURRENCY, (id) => model.findOne({ _id: id }, [...fields, ...Object.keys(filter)].join(' ')).lean());
       return found.filter((d) => d && matches(d)) as never[];
     },
     async deleteByIds(model, ids, filter = {}, scope) {
       if (scopedQueryFits(ids, scope)) {
-        const found = (await model.find({ ...filter, _id: { $in: ids } }, '_id').lean<Array<{ _id: string }>>()).map((d) => d._id);
-        if (found.length) await model.deleteMany({ ...filter, _id: { $in: found } });
-        return found;
+        // Callers delete ids they have just read (a group's planned removals), so one scoped delete says it
+        // all when its count matches. Only a concurrent delete of the same ids makes it fall short; then
+        // which of them this call removed is unknown, and all are reported (a caller recomputing access
+        // for them does one recompute too many, never one too few).
+        const { deletedCount } = await model.deleteMany({ ...filter, _id: { $in: ids } });
+        return deletedCount === 0 ? [] : ids;
       }
       const results = await inParallel(ids, POINT_CONCURRENCY, (id) => model.deleteOne({ _id: id, ...filter }));
       return ids.filter((_, i) => results[i].deletedCount > 0);
