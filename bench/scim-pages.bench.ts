@@ -78,11 +78,11 @@ async function main() {
     const rows: Array<[string, Timing]> = [
       ['bare findOne (ceiling)', await timed(REPEATS, (i) => fetch(`${bareUrl}/findone?d=${directory._id}&u=${encodeURIComponent(`${userAt(i)}@example.com`)}`))],
       // Each request a different page, so every user on it is read for the first time (no cache hit).
-      ['page at the start (cold)', await timed(REPEATS, (i) => get(`/Users?startIndex=${1 + i * PAGE}&count=${PAGE}`))],
-      ['page in the middle (cold)', await timed(REPEATS, (i) => get(`/Users?startIndex=${Math.floor(n / 2) + i * PAGE}&count=${PAGE}`))],
+      ['page at the start (cold)', await timed(REPEATS, (i) => get(`/Users?startIndex=${1 + (REPEATS - 1 - i) * PAGE}&count=${PAGE}`))],
+      ['page in the middle (cold)', await timed(REPEATS, (i) => get(`/Users?startIndex=${Math.floor(n / 2) + (REPEATS - 1 - i) * PAGE + 1}&count=${PAGE}`))],
       ['page at the end (cold)', await timed(REPEATS, (i) => get(`/Users?startIndex=${n - (i + 1) * PAGE + 1}&count=${PAGE}`))],
-      // The same pages again, as a repeated import walks them: users come from the fresh cache.
-      ['page in the middle (again)', await timed(REPEATS, (i) => get(`/Users?startIndex=${Math.floor(n / 2) + i * PAGE}&count=${PAGE}`))],
+      // Pages read before, as a repeated import walks them: users come from the fresh cache.
+      ['page in the middle (again)', await timed(REPEATS, (i) => get(`/Users?startIndex=${Math.floor(n / 2) + i * PAGE + 1}&count=${PAGE}`))],
       ['count=0', await timed(REPEATS, () => get('/Users?count=0'))],
       ['filtered: userName eq', await timed(REPEATS, (i) => get(`/Users?filter=${encodeURIComponent(`userName eq "${userAt(i)}@example.com"`)}`))],
       ['filtered: externalId eq', await timed(REPEATS, (i) => get(`/Users?filter=${encodeURIComponent(`externalId eq "ext-${userAt(i)}"`)}`))],
