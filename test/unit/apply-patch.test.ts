@@ -1,6 +1,6 @@
 import { applyPatch } from '../../src/scim/apply-patch';
 import { splitGroupPatch } from '../../src/scim/group-member-patch';
-import { InvalidRequest } from '../../src/shared/errors';
+import { scimTypeOf } from '../support/scim-type';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const EXT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -17,15 +17,6 @@ const user = () => ({
 const patchUser = (provider: 'generic' | 'entra' | 'okta', ...ops: unknown[]) =>
   applyPatch(user(), body(...ops), { schema: 'User', provider });
 
-function scimTypeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidRequest) return err.scimType;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('applyPatch (RFC 7644 section 3.5.2)', () => {
   it('replaces a simple attribute and accepts op names in any case', () => {

@@ -1,5 +1,5 @@
 import { applyPatch } from '../../src/scim/apply-patch';
-import { InvalidRequest } from '../../src/shared/errors';
+import { scimTypeOf } from '../support/scim-type';
 
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const EXT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -15,15 +15,6 @@ const user = () => ({
 const patch = (provider: 'generic' | 'entra', ...Operations: unknown[]) =>
   applyPatch(user(), { schemas: [PATCH], Operations }, { schema: 'User', provider });
 
-function scimTypeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidRequest) return err.scimType;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('PATCH of a complex attribute with a value that names no sub-attribute (RFC 7644 section 3.5.2.3)', () => {
   it.each([
