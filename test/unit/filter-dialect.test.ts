@@ -1,18 +1,8 @@
 import { toRfcFilter } from '../../src/scim/filter-dialect';
 import { filterToQuery, GROUP_FILTER_ATTRIBUTES, parseFilter, sortFieldFor, USER_FILTER_ATTRIBUTES } from '../../src/scim/filter-to-query';
-import { InvalidFilter } from '../../src/shared/errors';
+import { invalidFilterMessage } from '../support/scim-type';
 
 const query = (filter: string) => filterToQuery(filter, USER_FILTER_ATTRIBUTES);
-
-function invalidFilterMessage(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidFilter) return err.message;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('filters in the dialect Microsoft\'s reference client sends', () => {
   it.each([
