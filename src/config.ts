@@ -49,6 +49,22 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: intFromEnv(2000, 100),
   /** A job whose worker stops renewing its lock for this long (killed, frozen) is retried elsewhere. */
   WORKER_LOCK_MS: intFromEnv(30_000, 500),
+  /** Events are kept this many days, then deleted a block at a time (the Events API and replay reach back this far). */
+  EVENT_RETENTION_DAYS: intFromEnv(30, 1),
+  /**
+   * A draft is sequenced once it is this old, so two writes to one subject from two requests get
+   * seq values in the order their data writes were made, even when the second draft lands first.
+   */
+  EVENT_SETTLE_MS: intFromEnv(50, 0),
+  /** Webhook URLs may be plain http and name loopback or private addresses (development and tests only). */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** A receiver must answer within this long; slower counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100),
+  /** Deliveries in flight per worker process (different subjects and endpoints go in parallel). */
+  WEBHOOK_CONCURRENCY: intFromEnv(16, 1),
   /** Run the propagation workers inside the API process (the one-command local run). */
   IN_PROCESS_WORKERS: z
     .enum(['true', 'false', '1', '0'])

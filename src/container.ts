@@ -28,6 +28,12 @@ import { createMetrics, type Metrics } from './propagation/metrics';
 import { auditModel, createAuditLog, type AuditLog } from './audit/audit.service';
 import { createPrincipalQueries, type PrincipalQueries } from './directory/principal.queries';
 import type { ChangeDoc } from './propagation/change.model';
+import { eventModels, type EventModels } from './events/event.model';
+import { createEventsQueue, type EventsQueue } from './events/events-queue';
+import { createEventRecorder, type EventRecorder } from './events/event-recorder';
+import { createEventLog, type EventLog } from './events/event-log';
+import { createSequencer, type Sequencer } from './events/sequencer';
+import { createWebhookDeliveries, type WebhookDeliveries } from './events/webhook-deliveries';
 import type { Model } from 'mongoose';
 
 export interface Container {
@@ -55,6 +61,9 @@ export interface Container {
   users: UserService;
   groups: GroupService;
   registry: PrincipalRegistry;
+  /** The event log: producers record drafts, the sequencer orders them, the log is read by the API and replay. */
+  events: { models: EventModels; queue: EventsQueue; recorder: EventRecorder; sequencer: Sequencer; log: EventLog };
+  webhooks: WebhookDeliveries;
   scimBaseUrl: string;
   ensureIndexes(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +97,12 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });
   const principals = createPrincipalQueries(models);
   const audit = createAuditLog({ events: auditEvents, log });
+  const eventM = eventModels(mongo);
+  const eventsQueue = createEventsQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
+  const eventRecorder = createEventRecorder({ drafts: eventM.drafts, notify: eventsQueue.notifySequence });
+  const eventLog = createEventLog({ models: eventM, retentionMs: config.EVENT_RETENTION_DAYS * 86_400_000 });
+  const webhooks = createWebhookDeliveries({ models: eventM, queue: eventsQueue, eventLog, audit, config, log });
+  const sequencer = createSequencer({ models: eventM, ids, redis, prefix: config.QUEUE_PREFIX, settleMs: config.EVENT_SETTLE_MS, fanOut: (evs) => webhooks.fanOut(evs), log });
   const accessRecompute = createAccessRecompute({ access: accessDocs, rbac, principals, fresh, store });
   const access = createAccessCheck({ access: accessDocs, rbac, principals, fresh, recompute: accessRecompute, log });
   const reconcile = createReconcileService({ recompute: accessRecompute, rbac, audit });
@@ -120,7 +135,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const groups = createGroupService({ ...models, changes, ids, listing: store.listing, registry, log });
 
   async function ensureIndexes() {
-    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model] as Array<Model<unknown>>) {
+    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model, ...Object.values(eventM)] as Array<Model<unknown>>) {
       await model.createCollection().catch(() => undefined);
       await model.createIndexes();
     }
@@ -128,6 +143,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
 
   async function close() {
     await pipeline.close().catch(() => undefined);
+    await eventsQueue.close().catch(() => undefined);
     redis.disconnect();
     hotRedis.disconnect();
     await mongo.close();
@@ -157,6 +173,8 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     users,
     groups,
     registry,
+    events: { models: eventM, queue: eventsQueue, recorder: eventRecorder, sequencer, log: eventLog },
+    webhooks,
     scimBaseUrl: scimBaseUrl(config),
     ensureIndexes,
     close,
