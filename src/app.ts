@@ -1,3 +1,4 @@
+import { eventRoutes } from './admin/events.routes';
 import express, { type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
@@ -105,6 +106,7 @@ export function buildApp(c: Container) {
       audit: c.audit,
       tracking: c.tracking,
       pipeline: c.pipeline,
+      extraRoutes: [eventRoutes({ eventLog: c.events.log, models: c.events.models, recorder: c.events.recorder, webhooks: c.webhooks, audit: c.audit, config: c.config })],
       scimBaseUrlOf: baseUrlOf,
       log: c.log,
     }),

@@ -18,7 +18,18 @@ import { parseQuery } from './query';
 import { adminJsonBody, refuseHostileInput, refuseLongIdParams, refuseUndecodablePath } from './request-guards';
 import { presentApiKey, presentBinding, presentChange, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
 
+/** What a route module gets from the router: the authorized route wrapper and the small helpers around it. */
+export interface RouteKit {
+  router: Router;
+  route: <S extends z.ZodType = typeof input.noQuery>(permission: string | null, handler: Handler<z.infer<S>>, query?: S) => (req: Request, res: Response<unknown, Locals>) => Promise<void>;
+  ctxOf: (req: Request, res: Response<unknown, Locals>) => AdminContext;
+  orgOf: (res: Response<unknown, Locals>) => string;
+  param: (req: Request, name: string) => string;
+}
+
 export interface AdminRouterDeps {
+  /** Route modules mounted after the core routes (events, webhooks). */
+  extraRoutes?: Array<(kit: RouteKit) => void>;
   tenancy: TenancyService;
   rbac: RbacStore;
   admin: RbacAdminService;
@@ -37,8 +48,8 @@ interface AdminPrincipal {
   permissions: Set<string>;
 }
 
-type Locals = { admin: AdminPrincipal };
-type Handler<Q = unknown> = (req: Request, res: Response<unknown, Locals>, query: Q) => Promise<unknown>;
+export type Locals = { admin: AdminPrincipal };
+export type Handler<Q = unknown> = (req: Request, res: Response<unknown, Locals>, query: Q) => Promise<unknown>;
 
 /** Long-polls on a change wait at most this long, so no request outlives a proxy's timeout. */
 const MAX_WAIT_MS = 30_000;
@@ -299,6 +310,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.get('/orgs/:org/deprovisioning', route('api.organization_admin.read', async (_req, res, q) => ({
     users: await deps.tracking.deprovisioningReport(orgOf(res), q.limit),
   }), input.deprovisioningQuery));
+
+  for (const mount of deps.extraRoutes ?? []) mount({ router, route, ctxOf, orgOf, param: p });
 
   router.use((_req: Request) => {
     throw new NotFound('route');
