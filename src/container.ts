@@ -34,6 +34,8 @@ import { createEventRecorder, type EventRecorder } from './events/event-recorder
 import { createEventLog, type EventLog } from './events/event-log';
 import { createSequencer, type Sequencer } from './events/sequencer';
 import { createWebhookDeliveries, type WebhookDeliveries } from './events/webhook-deliveries';
+import { createAccessEvents } from './events/access-events';
+import { createWebhookMetrics } from './events/webhook-metrics';
 import type { Model } from 'mongoose';
 
 export interface Container {
@@ -101,9 +103,15 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const eventsQueue = createEventsQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
   const eventRecorder = createEventRecorder({ drafts: eventM.drafts, notify: eventsQueue.notifySequence });
   const eventLog = createEventLog({ models: eventM, retentionMs: config.EVENT_RETENTION_DAYS * 86_400_000 });
-  const webhooks = createWebhookDeliveries({ models: eventM, queue: eventsQueue, eventLog, audit, config, log });
+  const webhookMetrics = createWebhookMetrics({ models: eventM });
+  const webhooks = createWebhookDeliveries({ models: eventM, queue: eventsQueue, eventLog, audit, config, log, metrics: webhookMetrics, claims: { redis, prefix: config.QUEUE_PREFIX } });
   const sequencer = createSequencer({ models: eventM, ids, redis, prefix: config.QUEUE_PREFIX, settleMs: config.EVENT_SETTLE_MS, fanOut: (evs) => webhooks.fanOut(evs), log });
-  const accessRecompute = createAccessRecompute({ access: accessDocs, rbac, principals, fresh, store });
+  // access.changed / access.revoked: drafts recorded before each batch of access documents is stored.
+  const accessEvents = createAccessEvents({
+    recorder: eventRecorder,
+    liveKeysOf: (orgId, userId) => rbacM.apiKeys.countDocuments({ orgId, ownerType: 'user', ownerId: userId, revokedAt: null }),
+  });
+  const accessRecompute = createAccessRecompute({ access: accessDocs, rbac, principals, fresh, store, onAccessChanged: accessEvents.record });
   const access = createAccessCheck({ access: accessDocs, rbac, principals, fresh, recompute: accessRecompute, log });
   const reconcile = createReconcileService({ recompute: accessRecompute, rbac, audit });
   const pipeline = createPipeline({
@@ -128,11 +136,12 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     },
   });
   const metrics = createMetrics({ queueDepth: () => pipeline.queue.depth(), cacheReads: () => fresh.counts() });
-  const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit });
+  webhookMetrics.register(metrics.registry);
+  const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit, events: eventRecorder });
   const tracking = createChangeTracking({ changes: changeDocs });
   const registry = createPrincipalRegistry({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlSeconds: REGISTRY_TTL_SECONDS, log });
-  const users = createUserService({ ...models, changes, planQuery: store.planQuery, ids, listing: store.listing, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged });
-  const groups = createGroupService({ ...models, changes, ids, listing: store.listing, registry, log });
+  const users = createUserService({ ...models, changes, planQuery: store.planQuery, ids, listing: store.listing, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged, events: eventRecorder });
+  const groups = createGroupService({ ...models, changes, ids, listing: store.listing, registry, log, events: eventRecorder });
 
   async function ensureIndexes() {
     for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model, ...Object.values(eventM)] as Array<Model<unknown>>) {

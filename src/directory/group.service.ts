@@ -13,6 +13,8 @@ import { listPage, type ListOptions } from './list-page';
 import type { DirectoryListing } from '../store/directory-listing';
 import type { IdLookup } from '../store/id-lookup';
 import type { PrincipalRegistry } from './principal-registry';
+import type { EventRecorder } from '../events/event-recorder';
+import { groupCreated, groupDeleted, groupMembersChanged, groupUpdated, scimOrigin, type MemberChange } from '../events/directory-events';
 
 export type { MemberDelta, MemberRef } from './group-members';
 export { membershipId } from './group-members';
@@ -40,6 +42,8 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
   ids: IdLookup;
   listing: DirectoryListing;
   registry: PrincipalRegistry;
+  /** The event log: one insert per accepted write, after its data write and before it answers. */
+  events?: Pick<EventRecorder, 'record'>;
   log: Logger;
 }) {
   const { groups, memberships, groupTombstones, changes, registry } = deps;
@@ -87,10 +91,19 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
     await groups.collection.insertOne(doc as never);
     await registry.remember(ctx.directoryId, [[doc._id, 'Group']]);
     await deps.listing.added('groups', ctx.directoryId, [doc]);
-    const added = (await members.insertMemberships(ctx, doc._id, resolved.refs)).length;
+    const addedIds = new Set(await members.insertMemberships(ctx, doc._id, resolved.refs));
+    const added = addedIds.size;
     if (added > 0) {
       await groups.updateOne({ _id: doc._id }, { $set: { memberCount: added } });
       doc.memberCount = added;
+    }
+    if (deps.events) {
+      const origin = scimOrigin(ctx, changeIds[0] ?? null, now);
+      const joined = resolved.refs.filter((r) => addedIds.has(r.memberId));
+      await deps.events.record([
+        ...groupCreated(origin, doc),
+        ...groupMembersChanged({ ...origin, at: new Date(now.getTime() + 1) }, doc._id, doc.version, joined, []),
+      ]);
     }
     return { group: doc, changeIds, modified: true };
   }
@@ -179,6 +192,16 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
                 { returnDocument: 'after' },
               )
               .lean<GroupDoc>();
+      if (deps.events) {
+        // The version this write made: the guarded attribute update's, else the member update's own increment.
+        const version = attrsChanged ? current.version + 1 : (after?.version ?? current.version + 1);
+        const origin = scimOrigin(ctx, changeIds[0] ?? null, now);
+        const updated = attrsChanged ? groupUpdated(origin, current, { _id: id, displayName: nextFields.displayName, externalId: nextFields.externalId }, version) : [];
+        const joined: MemberChange[] = plan.toAdd.filter((m) => added.has(m.memberId));
+        const left: MemberChange[] = plan.toRemove.filter((m) => removed.has(m.memberId));
+        const membersAt = new Date(now.getTime() + (updated.length ? 1 : 0));
+        await deps.events.record([...updated, ...groupMembersChanged({ ...origin, at: membersAt }, id, version, joined, left)]);
+      }
       return { group: after ?? current, changeIds, modified: true };
     }
     throw new Conflict('Group', 'the group is being changed concurrently; retry the request');
@@ -211,6 +234,7 @@ export function createGroupService(deps: Pick<DirectoryModels, 'users' | 'groups
     await groups.deleteOne({ _id: id, directoryId: ctx.directoryId });
     await deps.listing.removed('groups', ctx.directoryId, [id]);
     await registry.forget([id]);
+    await deps.events?.record(groupDeleted(scimOrigin(ctx, changeIds[0] ?? null), current));
     return { changeIds };
   }
 

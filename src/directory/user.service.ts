@@ -19,6 +19,8 @@ import { hashPassword } from './password-hash';
 import type { PrincipalRegistry } from './principal-registry';
 import type { FreshCache } from '../shared/fresh-cache';
 import { attributesOfUser, ENTERPRISE_USER_URN, storedFieldsOf, type UserAttributes } from './user-attributes';
+import type { EventRecorder } from '../events/event-recorder';
+import { scimOrigin, userCreated, userDeleted, userUpdated } from '../events/directory-events';
 
 export interface UserWrite {
   user: UserDoc;
@@ -56,6 +58,11 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
   registry?: PrincipalRegistry;
   /** Serves repeated reads (IdPs look the same users up by userName on every sync); every write invalidates. */
   fresh?: FreshCache;
+  /**
+   * The event log: each accepted write records its events in one insert after its data write and
+   * before it answers, so no write is acknowledged whose events could still be lost.
+   */
+  events?: Pick<EventRecorder, 'record'>;
   log: Logger;
 }) {
   const { users, groups, memberships, userTombstones, changes } = deps;
@@ -163,6 +170,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     }
     await deps.registry?.remember(ctx.directoryId, [[doc._id, 'User']]);
     await deps.listing.added('users', ctx.directoryId, [doc]);
+    await deps.events?.record(userCreated(scimOrigin(ctx, null, now), doc));
     return { user: doc, changeIds: [], modified: true };
   }
 
@@ -222,6 +230,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
         if (res.matchedCount === 1) {
           await deps.fresh?.invalidate(CACHE_KIND, [id]);
           if (kind) await deps.statusChanged?.(id);
+          await deps.events?.record(userUpdated(scimOrigin(ctx, changeIds[0] ?? null, next.lastModifiedAt), current, next));
           return { user: next, changeIds, modified: true, before: current };
         }
       } catch (err) {
@@ -271,6 +280,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     await deps.fresh?.invalidate(CACHE_KIND, [id]);
     await deps.registry?.forget([id]);
     await deps.statusChanged?.(id);
+    await deps.events?.record(userDeleted(scimOrigin(ctx, changeIds[0] ?? null), current));
     return { changeIds };
   }
 

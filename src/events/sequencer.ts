@@ -115,7 +115,7 @@ export function createSequencer(deps: {
 
   /** Writes a claim's events with their seq, fans them out, then moves the counter past them. Repeatable. */
   async function finish(claim: EventClaimDoc, known: EventDraft[] | null): Promise<number> {
-    const source = known ?? ((await deps.ids.findByIds(drafts, claim.eventIds, { orgId: claim.orgId }, [])) as EventDraft[]);
+    const source = known ?? (await whole<EventDraft>(drafts, claim.eventIds, claim.orgId));
     const byId = new Map(source.map((d) => [d._id, d]));
     const written: EventDoc[] = [];
     claim.eventIds.forEach((id, i) => {
@@ -132,7 +132,7 @@ export function createSequencer(deps: {
     }
     // Drafts gone already were written by an earlier finisher of this claim: read those back for the fan-out.
     const missing = claim.eventIds.filter((id) => !byId.has(id));
-    const all = missing.length ? [...written, ...((await deps.ids.findByIds(events, missing, { orgId: claim.orgId }, [])) as EventDoc[])] : written;
+    const all = missing.length ? [...written, ...(await whole<EventDoc>(events, missing, claim.orgId))] : written;
     all.sort((a, b) => a.seq - b.seq);
     await deps.fanOut(all);
     const next = claim.seqBefore + claim.eventIds.length;
@@ -144,6 +144,15 @@ export function createSequencer(deps: {
     await counters.updateOne({ _id: claim.orgId, seq: claim.seqBefore }, { $set: { seq: next, updatedAt: new Date() } });
     await deps.ids.deleteByIds(drafts, claim.eventIds, { orgId: claim.orgId });
     return written.length;
+  }
+
+  /**
+   * Whole documents by id, of one organization. No filter is passed down: the FerretDB lookup reads
+   * only the fields it is given plus the filter's, so a filter would strip everything else.
+   */
+  async function whole<T extends { _id: string; orgId: string }>(model: typeof drafts | typeof events, ids: string[], orgId: string): Promise<T[]> {
+    const found = (await deps.ids.findByIds(model as never, ids, {}, [])) as T[];
+    return found.filter((d) => d.orgId === orgId);
   }
 
   /** Organizations with drafts waiting longer than `olderThanMs` (their sequencing job was lost). */

@@ -59,6 +59,8 @@ export function createAccessCheck(deps: {
   /**
    * Deprovisioning must not wait for propagation: the directory calls this before it stores
    * `active=false` or deletes the user, so checks deny from that moment on every instance.
+   * Only `isActive` is set: the grants stay in the document until the worker recomputes it, so the
+   * worker still sees what the user held and lists it in `access.revoked` (events/access-diff.ts).
    */
   async function revokeUserNow(orgId: string, userId: string): Promise<void> {
     const now = new Date();

@@ -3,9 +3,11 @@ import type { PrincipalQueries } from '../directory/principal.queries';
 import type { FreshCache } from '../shared/fresh-cache';
 import { inParallel } from '../shared/in-parallel';
 import type { Store } from '../store/store';
+import { summarizeAccess, type AccessSummary } from '../events/access-diff';
+import type { AccessTransition } from '../events/access-events';
 import { accessDocId, type AccessDoc } from './access.model';
 import { compactAccess } from './access-compaction';
-import { encodeAccess } from './access-storage';
+import { decodeAccess, encodeAccess } from './access-storage';
 import { storeAccess, storeAccessMany } from './access-write';
 import { evaluateAccess, type BindingInput, type PolicyInput, type RoleInput } from './evaluate';
 import type { RbacStore } from './rbac.service';
@@ -26,9 +28,16 @@ export function createAccessRecompute(deps: {
     'user' | 'groupNesting' | 'groupIdsOfUser' | 'closeOverNesting' | 'usersOfOrg' | 'userMembershipsOfOrg' | 'groupNames'
   >;
   fresh: Pick<FreshCache, 'invalidate'>;
-  store: Pick<Store, 'upsertMany'>;
+  store: Pick<Store, 'upsertMany' | 'ids'>;
+  /**
+   * Told of every principal whose permissions are about to change, before the new documents are
+   * stored (one call per stored batch): a crash after storing cannot lose what it was told, and a
+   * re-run before storing tells the same again. Without it no previous document is read.
+   */
+  onAccessChanged?: (transitions: AccessTransition[], changeId: string | null) => Promise<void>;
 }) {
   const { rbac, principals } = deps;
+  const wantsDiff = Boolean(deps.onAccessChanged);
 
   /** The evaluation inputs for some principals' bindings, or (null) for every binding of the organization. */
   async function inputsFor(orgId: string, principalIds: Array<{ type: 'user' | 'group' | 'serviceAccount'; id: string }> | null) {
@@ -74,13 +83,60 @@ export function createAccessRecompute(deps: {
     });
     const names = await boundGroupNames(orgId, orgWide.bindings, found.flatMap((f) => f.groupIds));
     const computed = found.map(({ userId, user, groupIds }) => accessFromOrgInputs(orgId, userId, user, groupIds, names, orgWide, changeId));
-    await storeMany(computed, sourceAt);
+    const previous = wantsDiff ? await storedSummaries(computed.map((d) => d._id)) : new Map<string, AccessSummary>();
+    const directories = new Map(found.map((f) => [f.userId, f.user?.directoryId]));
+    await storeMany(computed, sourceAt, previous, directories, changeId);
     return computed;
   }
 
-  async function storeMany(docs: ComputedAccess[], sourceAt: Date): Promise<void> {
+  /** The stored documents of a slice, summarized (one id lookup for the slice). */
+  async function storedSummaries(docIds: string[]): Promise<Map<string, AccessSummary>> {
+    const rows = await deps.store.ids.findByIds(deps.access, docIds, {}, STORED_FIELDS);
+    return new Map(rows.map((r) => [r._id, summarizeAccess(decodeAccess(r as unknown as Record<string, unknown>))!]));
+  }
+
+  async function storeMany(
+    docs: ComputedAccess[],
+    sourceAt: Date,
+    previous: Map<string, AccessSummary>,
+    directories: Map<string, string | undefined>,
+    changeId: string | null,
+  ): Promise<void> {
     const now = new Date();
+    if (deps.onAccessChanged) {
+      const transitions = docs.flatMap((doc) => transitionOf(doc, previous.get(doc._id) ?? null, now, directories.get(doc.principalId)));
+      if (transitions.length) await deps.onAccessChanged(transitions, changeId);
+    }
     await storeAccessMany(deps, docs.map((doc) => ({ ...encodeAccess(doc), computedAt: now })), sourceAt);
+  }
+
+  /** The transition to tell, or none when the permissions and the active flag are what is stored. */
+  function transitionOf(doc: ComputedAccess, previous: AccessSummary | null, at: Date, directoryId?: string): AccessTransition[] {
+    const next = summarizeAccess(doc)!;
+    if (previous && previous.isActive === next.isActive && sameScopes(previous.scopes, next.scopes)) return [];
+    if (!previous && !next.isActive) return [];
+    return [{ orgId: doc.orgId, principal: { type: doc.principalType, id: doc.principalId }, ...(directoryId ? { directoryId } : {}), previous, next, effectiveAt: at }];
+  }
+
+  /**
+   * The organization's stored access documents, summarized, in one streamed query beside the bulk
+   * pass's other streams (never a point read per user); equal strings are shared.
+   */
+  async function storedSummariesOfOrg(orgId: string): Promise<Map<string, AccessSummary>> {
+    const out = new Map<string, AccessSummary>();
+    const pool = new Map<string, string>();
+    const intern = (x: string) => {
+      const known = pool.get(x);
+      if (known !== undefined) return known;
+      pool.set(x, x);
+      return x;
+    };
+    const cursor = deps.access.find({ orgId }, STORED_FIELDS.join(' ')).lean<Record<string, unknown>>().cursor({ batchSize: 2000 });
+    for await (const row of cursor) {
+      if (row.principalType !== 'user') continue;
+      out.set(String(row._id), summarizeAccess(decodeAccess(row), intern)!);
+    }
+    return out;
   }
 
   /**
@@ -97,12 +153,14 @@ export function createAccessRecompute(deps: {
     onChunk: (docs: Array<Pick<AccessDoc, 'principalId' | 'isActive'>>) => Promise<void> = async () => undefined,
   ): Promise<number> {
     const sourceAt = new Date();
-    const [orgWide, nesting, usersById, directGroups] = await Promise.all([
+    const [orgWide, nesting, usersById, directGroups, previous] = await Promise.all([
       inputsFor(orgId, null),
       principals.groupNesting(orgId),
       principals.usersOfOrg(orgId),
       principals.userMembershipsOfOrg(orgId),
+      wantsDiff ? storedSummariesOfOrg(orgId) : Promise.resolve(new Map<string, AccessSummary>()),
     ]);
+    const directories = new Map([...usersById.values()].map((u) => [u._id, u.directoryId]));
     const groupIdsByUser = new Map([...directGroups.entries()].map(([u, direct]) => [u, principals.closeOverNesting(nesting, direct)]));
     const targets = new Set(target.userIds);
     if (target.wholeOrg) for (const u of usersById.keys()) targets.add(u);
@@ -116,7 +174,7 @@ export function createAccessRecompute(deps: {
       const computed = userIds
         .slice(i, i + BULK_CHUNK)
         .map((userId) => accessFromOrgInputs(orgId, userId, usersById.get(userId) ?? null, groupIdsByUser.get(userId) ?? [], names, orgWide, changeId));
-      await storeMany(computed, sourceAt);
+      await storeMany(computed, sourceAt, previous, directories, changeId);
       await onChunk(computed);
     }
     return userIds.length;
@@ -129,7 +187,7 @@ export function createAccessRecompute(deps: {
     const groupIds = user ? await principals.groupIdsOfUser(await principals.groupNesting(orgId), userId) : [];
     const inputs = await inputsFor(orgId, [{ type: 'user', id: userId }, ...groupIds.map((id) => ({ type: 'group' as const, id }))]);
     const groups = groupsWithNames(groupIds, await boundGroupNames(orgId, inputs.bindings, groupIds));
-    return store(userAccessDoc(orgId, userId, user, groups, inputs, changeId), sourceAt);
+    return store(userAccessDoc(orgId, userId, user, groups, inputs, changeId), sourceAt, user?.directoryId);
   }
 
   /** Whether any binding names one of these groups or a group they are nested in, directly or further up. */
@@ -204,8 +262,15 @@ export function createAccessRecompute(deps: {
     }, sourceAt);
   }
 
-  async function store<T extends ComputedAccess>(doc: T, sourceAt: Date): Promise<T> {
-    await storeAccess(deps, { ...encodeAccess(doc), computedAt: new Date() }, sourceAt);
+  async function store<T extends ComputedAccess>(doc: T, sourceAt: Date, directoryId?: string): Promise<T> {
+    const now = new Date();
+    if (deps.onAccessChanged) {
+      // One extra point read: the document this write replaces.
+      const stored = await deps.access.findOne({ _id: doc._id }, STORED_FIELDS.join(' ')).lean<Record<string, unknown>>();
+      const transitions = transitionOf(doc, summarizeAccess(decodeAccess(stored)), now, directoryId);
+      if (transitions.length) await deps.onAccessChanged(transitions, doc.changeId);
+    }
+    await storeAccess(deps, { ...encodeAccess(doc), computedAt: now }, sourceAt);
     return doc;
   }
 
@@ -214,6 +279,13 @@ export function createAccessRecompute(deps: {
 
 const PARALLEL_RECOMPUTES = 4;
 const BULK_CHUNK = 1000;
+/** What summarizing a stored document needs (both stored formats; see access-storage.ts). */
+const STORED_FIELDS = ['_id', 'orgId', 'principalType', 'isActive', 'version', 'format', 'grants', 'org', 'allProjects', 'projects'];
+
+function sameScopes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
 
 function groupsWithNames(groupIds: string[], names: Map<string, string>): Array<{ id: string; displayName: string }> {
   return groupIds.filter((id) => names.has(id)).map((id) => ({ id, displayName: names.get(id)! }));

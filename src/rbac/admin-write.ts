@@ -29,8 +29,10 @@ export function createAdminWriteSteps(deps: {
 }) {
   const { rbac, changes, pipeline, audit } = deps;
 
-  async function propagate(ctx: AdminContext, kind: ChangeKind, impact: AccessImpact): Promise<string[]> {
+  /** `beforeApply` runs between recording the change and applying it (the write's own events go first). */
+  async function propagate(ctx: AdminContext, kind: ChangeKind, impact: AccessImpact, beforeApply?: (changeIds: string[]) => Promise<void>): Promise<string[]> {
     const ids = await changes.record({ orgId: ctx.orgId, kind, ...impact, requestId: ctx.requestId });
+    await beforeApply?.(ids);
     await pipeline.applyNow(ctx.orgId, ids);
     return ids;
   }

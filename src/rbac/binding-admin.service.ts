@@ -4,21 +4,32 @@ import type { AdminContext, AdminWrite, AdminWriteSteps } from './admin-write';
 import { presetRoleById } from './preset-roles';
 import type { BindingDoc, PrincipalType, ScopeDoc } from './rbac.models';
 import type { RbacStore } from './rbac.service';
+import type { EventRecorder } from '../events/event-recorder';
+import { actorOf, bindingEvent, type BindingFacts } from '../events/directory-events';
 
 /** Binding writes: who holds which role where; each changes the access of the one principal it names. */
 export function createBindingAdmin(deps: {
   rbac: Pick<RbacStore, 'getRole' | 'getServiceAccount' | 'createBinding' | 'deleteBinding'>;
   principals: Pick<PrincipalQueries, 'groupInOrg' | 'groupsByDisplayName' | 'user' | 'usersByUserName'>;
   steps: AdminWriteSteps;
+  events?: Pick<EventRecorder, 'record'>;
 }) {
   const { rbac, principals } = deps;
+
+  /**
+   * The binding's event, recorded after the binding is stored and its change recorded, and before the
+   * change is applied inside the request: so binding.created comes before the access.changed it causes.
+   */
+  const recordBinding = (ctx: AdminContext, type: 'binding.created' | 'binding.deleted', facts: BindingFacts, at: Date) => async (changeIds: string[]) => {
+    await deps.events?.record(bindingEvent({ orgId: ctx.orgId, actor: actorOf(ctx.actor), requestId: ctx.requestId || null, changeId: changeIds[0] ?? null, at }, type, facts));
+  };
   const { propagate, audited, checkScope } = deps.steps;
 
-  async function roleExists(orgId: string, roleId: string): Promise<{ scope: ScopeDoc | null }> {
+  async function roleExists(orgId: string, roleId: string): Promise<{ scope: ScopeDoc | null; name: string }> {
     const preset = presetRoleById(roleId);
-    if (preset) return { scope: null };
+    if (preset) return { scope: null, name: preset.name };
     const r = await rbac.getRole(orgId, roleId);
-    return { scope: r.scope };
+    return { scope: r.scope, name: r.name };
   }
 
   /**
@@ -61,7 +72,7 @@ export function createBindingAdmin(deps: {
   ): Promise<AdminWrite<{ binding: BindingDoc; created: boolean }>> {
     const principal = await resolvePrincipal(ctx.orgId, input.principal);
     await checkScope(ctx.orgId, input.scope);
-    const { scope: roleScope } = await roleExists(ctx.orgId, input.roleId);
+    const { scope: roleScope, name: roleName } = await roleExists(ctx.orgId, input.roleId);
     const preset = presetRoleById(input.roleId);
     if (preset?.scope === 'project' && input.scope.type !== 'project') {
       throw new InvalidRequest(`${preset.name} is a project role; bind it in a project`);
@@ -83,7 +94,8 @@ export function createBindingAdmin(deps: {
       roleId: input.roleId,
     });
     if (!res.created) return { result: res, changeIds: [] };
-    const changeIds = await propagate(ctx, 'binding.changed', impactOf(principal));
+    const facts: BindingFacts = { id: res.binding._id, principal, scope: scopeOf(input.scope), role: { id: input.roleId, name: roleName } };
+    const changeIds = await propagate(ctx, 'binding.changed', impactOf(principal), recordBinding(ctx, 'binding.created', facts, new Date()));
     await audited(
       ctx,
       'binding.created',
@@ -96,7 +108,13 @@ export function createBindingAdmin(deps: {
 
   async function deleteBinding(ctx: AdminContext, id: string) {
     const b = await rbac.deleteBinding(ctx.orgId, id);
-    const changeIds = await propagate(ctx, 'binding.changed', impactOf({ type: b.principalType, id: b.principalId }));
+    const facts: BindingFacts = {
+      id,
+      principal: { type: b.principalType, id: b.principalId, ...(b.principalDisplay ? { display: b.principalDisplay } : {}) },
+      scope: scopeOf(b.scope),
+      role: { id: b.roleId, ...(presetRoleById(b.roleId) ? { name: presetRoleById(b.roleId)!.name } : {}) },
+    };
+    const changeIds = await propagate(ctx, 'binding.changed', impactOf({ type: b.principalType, id: b.principalId }), recordBinding(ctx, 'binding.deleted', facts, new Date()));
     await audited(
       ctx,
       'binding.deleted',
@@ -108,6 +126,10 @@ export function createBindingAdmin(deps: {
   }
 
   return { createBinding, deleteBinding };
+}
+
+function scopeOf(s: ScopeDoc): BindingFacts['scope'] {
+  return s.type === 'project' ? { type: 'project', projectId: s.projectId } : { type: 'organization' };
 }
 
 function impactOf(p: { type: PrincipalType; id: string }) {

@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit.service';
 import type { PrincipalQueries } from '../directory/principal.queries';
 import type { ChangeLog } from '../propagation/change-log';
 import type { Pipeline } from '../propagation/pipeline';
+import type { EventRecorder } from '../events/event-recorder';
 import { createAdminWriteSteps } from './admin-write';
 import { createBindingAdmin } from './binding-admin.service';
 import { createKeyAdmin } from './key-admin.service';
@@ -21,13 +22,15 @@ export function createRbacAdminService(deps: {
   changes: ChangeLog;
   pipeline: Pipeline;
   audit: AuditLog;
+  /** The event log (binding.created / binding.deleted). */
+  events?: Pick<EventRecorder, 'record'>;
 }) {
   const { rbac, principals } = deps;
   const steps = createAdminWriteSteps(deps);
   return {
     ...createProjectAdmin({ rbac, steps }),
     ...createRoleAdmin({ rbac, steps }),
-    ...createBindingAdmin({ rbac, principals, steps }),
+    ...createBindingAdmin({ rbac, principals, steps, events: deps.events }),
     ...createKeyAdmin({ rbac, principals, steps }),
   };
 }
