@@ -6,6 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
+COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what runs.

@@ -28,6 +28,7 @@ node -e '
   console.log("Bearer token:    " + b.token + "   (directory " + b.directory.name + " of org " + b.organization.slug + "; kept in .data/bootstrap.json)");
   const a = require(process.argv[2]);
   console.log("Admin API:       " + b.scimBaseUrl.replace(/\/scim\/v2$/, "/api/v1") + "   admin key (org owner): " + a.adminKey + "   (kept in .data/admin-key.json)");
+  console.log("Console:         " + b.scimBaseUrl.replace(/\/scim\/v2$/, "/console/") + "   (sign in with the admin key)");
   console.log("Try:             curl -H \"Authorization: Bearer " + b.token + "\" " + b.scimBaseUrl + "/Users\n");
 ' "$BOOT" "$ADMIN"
 exec node dist/src/main.js

@@ -8,11 +8,16 @@ import { adminRouter } from './admin/router';
 import { createUserOperations } from './scim/user-operations';
 import { createGroupOperations } from './scim/group-operations';
 import { createDirectoryRateLimiter } from './scim/rate-limit';
+import { consoleRouter } from './admin/console-static';
+import { directoryBrowseRoutes } from './admin/directory-browse.routes';
+import type { ConsoleSessions } from './admin/session-auth';
+import { createSessionStore, sessionModel } from './admin/session-store';
+import type { AdminKeyDoc } from './rbac/rbac.models';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Builds the HTTP app from the container's parts; it never listens, so tests import it directly. */
-export function buildApp(c: Container) {
+export function buildApp(c: Container, opts: { consoleDir?: string } = {}) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -96,6 +101,17 @@ export function buildApp(c: Container) {
     }),
   );
 
+  const sessions: ConsoleSessions = {
+    store: createSessionStore({ sessions: sessionModel(c.mongo) }),
+    // The key behind a session, through the same fresh cache (kind and loader) the bearer lookup uses,
+    // so a revocation ends the key's sessions at once on every instance.
+    adminKeyById: (id) => c.fresh.read('adminkey', id, () => c.rbacModels.adminKeys.findOne({ _id: id }).lean<AdminKeyDoc>()),
+    publicBaseUrl: c.config.PUBLIC_BASE_URL,
+  };
+
+  app.use('/console', consoleRouter({ dir: opts.consoleDir }));
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
+
   app.use(
     '/api/v1',
     adminRouter({
@@ -106,7 +122,8 @@ export function buildApp(c: Container) {
       audit: c.audit,
       tracking: c.tracking,
       pipeline: c.pipeline,
-      extraRoutes: [eventRoutes({ eventLog: c.events.log, models: c.events.models, recorder: c.events.recorder, webhooks: c.webhooks, audit: c.audit, config: c.config })],
+      sessions,
+      extraRoutes: [directoryBrowseRoutes({ tenancy: c.tenancy, users: c.users }), eventRoutes({ eventLog: c.events.log, models: c.events.models, recorder: c.events.recorder, webhooks: c.webhooks, audit: c.audit, config: c.config })],
       scimBaseUrlOf: baseUrlOf,
       log: c.log,
     }),

@@ -16,6 +16,10 @@ import * as input from './inputs';
 import { problemHandler } from './problem';
 import { parseQuery } from './query';
 import { adminJsonBody, refuseHostileInput, refuseLongIdParams, refuseUndecodablePath } from './request-guards';
+import type { AdminKeyDoc } from '../rbac/rbac.models';
+import { authenticateBySession, type ConsoleSessions } from './session-auth';
+import { mountSessionRoutes, mountSignIn } from './session.routes';
+import type { AdminSessionDoc } from './session-store';
 import { presentApiKey, presentBinding, presentChange, presentProject, presentRole, presentPolicy, presentServiceAccount, presentAuditEvent } from './present';
 
 /** What a route module gets from the router: the authorized route wrapper and the small helpers around it. */
@@ -38,6 +42,8 @@ export interface AdminRouterDeps {
   tracking: ChangeTracking;
   pipeline: Pipeline;
   scimBaseUrlOf: (req: Request) => string;
+  /** Console sessions (cookie + CSRF token) accepted beside bearer admin keys; absent, only keys are. */
+  sessions?: ConsoleSessions;
   log: Logger;
 }
 
@@ -48,7 +54,7 @@ interface AdminPrincipal {
   permissions: Set<string>;
 }
 
-export type Locals = { admin: AdminPrincipal };
+export type Locals = { admin: AdminPrincipal; session?: AdminSessionDoc };
 export type Handler<Q = unknown> = (req: Request, res: Response<unknown, Locals>, query: Q) => Promise<unknown>;
 
 /** Long-polls on a change wait at most this long, so no request outlives a proxy's timeout. */
@@ -64,12 +70,27 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   router.use(refuseUndecodablePath, adminJsonBody(), refuseHostileInput);
   refuseLongIdParams(router, ['org', 'id', 'project', 'tokenId']);
 
+  const permissionsOf = (key: AdminKeyDoc) => permissionsOfRole(key.orgId, key.roleId);
+  const principalOf = async (key: AdminKeyDoc): Promise<AdminPrincipal> => ({ orgId: key.orgId, keyId: key._id, keyName: key.name, permissions: await permissionsOf(key) });
+  const sessionDeps = deps.sessions && { sessions: deps.sessions, tenancy: deps.tenancy, audit: deps.audit, findAdminKeyBySecret: deps.rbac.findAdminKeyBySecret, permissionsOf };
+  if (sessionDeps) mountSignIn(router, sessionDeps);
+
+  // An Authorization header means a bearer admin key (curl, apps); without one, the console's session cookie.
   router.use(async (req: Request, res: Response<unknown, Locals>, next: NextFunction) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    const authorization = req.get('authorization');
+    if (authorization === undefined && deps.sessions) {
+      const viaSession = await authenticateBySession(deps.sessions, req);
+      if (viaSession) {
+        res.locals.admin = await principalOf(viaSession.key);
+        res.locals.session = viaSession.session;
+        return next();
+      }
+    }
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m) throw new Unauthorized('an admin key is required (Authorization: Bearer <admin key>)');
     const key = await deps.rbac.findAdminKeyBySecret(m[1]);
     if (!key || key.revokedAt) throw new Unauthorized('the admin key is not valid');
-    res.locals.admin = { orgId: key.orgId, keyId: key._id, keyName: key.name, permissions: await permissionsOfRole(key.orgId, key.roleId) };
+    res.locals.admin = await principalOf(key);
     next();
   });
 
@@ -137,6 +158,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       changed(res, w.changeIds);
       res.status(204).end();
     });
+
+  if (sessionDeps) mountSessionRoutes(router, sessionDeps);
 
   // --- catalog ----------------------------------------------------------------------------------
   router.get('/permissions', route(null, async () => ({ permissions: PERMISSIONS })));
