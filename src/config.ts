@@ -65,6 +65,21 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: intFromEnv(10_000, 100),
   /** Deliveries in flight per worker process (different subjects and endpoints go in parallel). */
   WEBHOOK_CONCURRENCY: intFromEnv(16, 1),
+  /** Attempts in flight to one endpoint per worker process: a hanging receiver holds at most this many slots. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: intFromEnv(4, 1),
+  /**
+   * Retry delays in ms after the 1st, 2nd, ... failed attempt (the last repeats; jittered), comma-separated.
+   * Empty: the production schedule in src/events/retry-schedule.ts (5 s up to 14 h). Tests use milliseconds.
+   * Kept as the string (parsed by retry-schedule.ts) so a config can be written back to an environment.
+   */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^(\d+(,\d+)*)?$/, 'comma-separated milliseconds, e.g. 5000,300000')
+    .default(''),
+  /** A delivery is retried until this long after its first attempt, then it is failed (3 days). */
+  WEBHOOK_RETRY_WINDOW_MS: intFromEnv(3 * 86_400_000, 100),
+  /** An endpoint whose every attempt has failed for this long is disabled (5 days). */
+  WEBHOOK_DISABLE_AFTER_MS: intFromEnv(5 * 86_400_000, 100),
   /** Run the propagation workers inside the API process (the one-command local run). */
   IN_PROCESS_WORKERS: z
     .enum(['true', 'false', '1', '0'])
