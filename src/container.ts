@@ -16,7 +16,7 @@ import { createPrincipalRegistry, type PrincipalRegistry } from './directory/pri
 import { changeModel, changeSliceModel } from './propagation/change.model';
 import { createChangeLog, type ChangeLog } from './propagation/change-log';
 import { createPipeline, type Pipeline } from './propagation/pipeline';
-import { accessModel } from './rbac/access.model';
+import { accessModel, type AccessDoc } from './rbac/access.model';
 import { createAccessCheck, type AccessCheck } from './rbac/access-check';
 import { createAccessRecompute, type AccessRecompute } from './rbac/access-recompute';
 import { rbacModels, type RbacModels } from './rbac/rbac.models';
@@ -33,6 +33,7 @@ import { createEventsQueue, type EventsQueue } from './events/events-queue';
 import { createEventRecorder, type EventRecorder } from './events/event-recorder';
 import { createEventLog, type EventLog } from './events/event-log';
 import { createSequencer, type Sequencer } from './events/sequencer';
+import { createDeliveryCleanup, type DeliveryCleanup } from './events/delivery-cleanup';
 import { createWebhookDeliveries, type WebhookDeliveries } from './events/webhook-deliveries';
 import { createAccessEvents } from './events/access-events';
 import { createWebhookMetrics } from './events/webhook-metrics';
@@ -54,6 +55,8 @@ export interface Container {
   principals: PrincipalQueries;
   access: AccessCheck;
   accessRecompute: AccessRecompute;
+  /** The materialized access documents (read in bulk by the binding impact preview). */
+  accessDocs: Model<AccessDoc>;
   audit: AuditLog;
   pipeline: Pipeline;
   rbacAdmin: RbacAdminService;
@@ -64,7 +67,7 @@ export interface Container {
   groups: GroupService;
   registry: PrincipalRegistry;
   /** The event log: producers record drafts, the sequencer orders them, the log is read by the API and replay. */
-  events: { models: EventModels; queue: EventsQueue; recorder: EventRecorder; sequencer: Sequencer; log: EventLog };
+  events: { models: EventModels; queue: EventsQueue; recorder: EventRecorder; sequencer: Sequencer; log: EventLog; cleanup: DeliveryCleanup };
   webhooks: WebhookDeliveries;
   scimBaseUrl: string;
   ensureIndexes(): Promise<void>;
@@ -173,6 +176,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     principals,
     access,
     accessRecompute,
+    accessDocs,
     audit,
     pipeline,
     rbacAdmin,
@@ -182,7 +186,7 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     users,
     groups,
     registry,
-    events: { models: eventM, queue: eventsQueue, recorder: eventRecorder, sequencer, log: eventLog },
+    events: { models: eventM, queue: eventsQueue, recorder: eventRecorder, sequencer, log: eventLog, cleanup: createDeliveryCleanup({ deliveries: eventM.deliveries, ids, retentionMs: config.EVENT_RETENTION_DAYS * 86_400_000 }) },
     webhooks,
     scimBaseUrl: scimBaseUrl(config),
     ensureIndexes,

@@ -32,6 +32,7 @@ export function startWorkers(c: Container, opts: { concurrency?: number; sweepIn
     queue: c.events.queue,
     webhooks: c.webhooks,
     eventLog: c.events.log,
+    cleanup: c.events.cleanup,
     graceMs: c.config.SWEEP_GRACE_MS,
     log: c.log.child({ component: 'events-sweeper' }),
   });

@@ -4,6 +4,7 @@ import type { EventModels } from '../events/event.model';
 import type { EventRecorder } from '../events/event-recorder';
 import { presentEvent } from '../events/event-types';
 import type { WebhookDeliveries } from '../events/webhook-deliveries';
+import type { DeliveryCleanup } from '../events/delivery-cleanup';
 import { createWebhookEndpoints } from '../events/webhook-endpoints.service';
 import type { AuditLog } from '../audit/audit.service';
 import type { Config } from '../config';
@@ -18,6 +19,7 @@ export interface EventRoutesDeps {
   webhooks: WebhookDeliveries;
   audit: AuditLog;
   config: Pick<Config, 'WEBHOOK_ALLOW_PRIVATE_URLS'>;
+  cleanup?: DeliveryCleanup;
 }
 
 /**
@@ -31,6 +33,7 @@ export function eventRoutes(deps: EventRoutesDeps): (kit: RouteKit) => void {
     webhooks: deps.webhooks,
     audit: deps.audit,
     allowPrivateUrls: deps.config.WEBHOOK_ALLOW_PRIVATE_URLS,
+    ...(deps.cleanup ? { cleanup: deps.cleanup } : {}),
   });
 
   return (kit) => {

@@ -1,5 +1,6 @@
 import type { Logger } from '../shared/logger';
 import type { EventLog } from './event-log';
+import type { DeliveryCleanup } from './delivery-cleanup';
 import type { EventsQueue } from './events-queue';
 import type { Sequencer } from './sequencer';
 import type { WebhookDeliveries } from './webhook-deliveries';
@@ -16,6 +17,7 @@ export function createEventsSweeper(deps: {
   queue: Pick<EventsQueue, 'sequence'>;
   webhooks: Pick<WebhookDeliveries, 'sweep'>;
   eventLog: Pick<EventLog, 'purge'>;
+  cleanup?: Pick<DeliveryCleanup, 'purge'>;
   graceMs: number;
   log: Logger;
 }) {
@@ -28,7 +30,8 @@ export function createEventsSweeper(deps: {
     if (Date.now() - lastPurge > PURGE_EVERY_MS) {
       lastPurge = Date.now();
       const purged = await deps.eventLog.purge();
-      if (purged) deps.log.info({ purged }, 'events past retention deleted');
+      const deliveries = (await deps.cleanup?.purge()) ?? 0;
+      if (purged || deliveries) deps.log.info({ purged, deliveries }, 'events and finished deliveries past retention deleted');
     }
     return { orgs: orgs.length, deliveries };
   }

@@ -10,6 +10,7 @@ import type { DeliveryDoc, EventModels, WebhookEndpointDoc } from './event.model
 import { presentEvent, type EventDoc } from './event-types';
 import type { EventsQueue } from './events-queue';
 import { createEndpointSlots } from './endpoint-slots';
+import { describeFailure, laneHeads, newDelivery, wants } from './delivery-lanes';
 import { deliverJobId } from './jobs';
 import { nextRetryDelay, parseRetryAfter, retryPolicyOf } from './retry-schedule';
 import { resolveDeliveryAddress, type Resolver } from './url-safety';
@@ -40,8 +41,6 @@ const LEASE_MARGIN_MS = 5_000;
 const SWEEP_MAX = 50_000;
 /** How long a job over an endpoint's bound waits for one of its slots before going back to the queue. */
 const SLOT_WAIT_MS = 200;
-/** How much of a receiver's answer is kept in lastError. */
-const ERROR_BODY_CHARS = 500;
 
 type Clock = () => Date;
 
@@ -123,16 +122,6 @@ export function createWebhookDeliveries(deps: {
     }
   }
 
-  /** The lowest-seq pending delivery of each lane among `rows`. */
-  function laneHeads<T extends Pick<DeliveryDoc, 'lane' | 'seq'>>(rows: T[]): T[] {
-    const heads = new Map<string, T>();
-    for (const r of rows) {
-      const h = heads.get(r.lane);
-      if (!h || r.seq < h.seq) heads.set(r.lane, r);
-    }
-    return [...heads.values()];
-  }
-
   /** Queues the head of every lane of an endpoint that has pending deliveries (resume, replay). */
   async function queueLaneHeads(endpointId: string, tag: string): Promise<number> {
     const rows = await deliveries.find({ endpointId, state: 'pending' }, { _id: 1, lane: 1, seq: 1, attempts: 1 }).lean<Array<Pick<DeliveryDoc, '_id' | 'lane' | 'seq' | 'attempts'>>>();
@@ -152,36 +141,6 @@ export function createWebhookDeliveries(deps: {
   }
 
   // ---- fan-out --------------------------------------------------------------------------------
-
-  /** Whether an endpoint gets this event: its type filter, and test events only where they were sent. */
-  function wants(endpoint: WebhookEndpointDoc, e: EventDoc): boolean {
-    if (e.orgId !== endpoint.orgId) return false;
-    if (e.type === 'webhook.test') return (e.data as { endpointId?: string })?.endpointId === endpoint._id;
-    return !endpoint.types?.length || endpoint.types.includes(e.type);
-  }
-
-  function newDelivery(endpoint: WebhookEndpointDoc, e: EventDoc, at: Date): DeliveryDoc {
-    return {
-      _id: `${endpoint._id}|${e._id}`,
-      orgId: e.orgId,
-      endpointId: endpoint._id,
-      eventId: e._id,
-      eventType: e.type,
-      seq: e.seq,
-      lane: `${endpoint._id}|${e.subject.type}:${e.subject.id}`,
-      subject: e.subject,
-      state: 'pending',
-      attempts: 0,
-      firstAttemptAt: null,
-      nextAttemptAt: null,
-      lastAttemptAt: null,
-      lastStatus: null,
-      lastError: null,
-      lastLatencyMs: null,
-      deliveredAt: null,
-      createdAt: at,
-    };
-  }
 
   /** Inserts what is not there yet; a delivery already made (a repeated fan-out) is the same one. */
   async function insertNew(docs: DeliveryDoc[]): Promise<void> {
@@ -439,12 +398,4 @@ export function createWebhookDeliveries(deps: {
   }
 
   return { fanOut, deliver, sweep, redeliver, replay, list, resume };
-}
-
-/** lastError: what the receiver said, or why nothing was said (never our request, headers or secrets). */
-function describeFailure(o: SendOutcome): string {
-  if (o.kind === 'error') return o.error;
-  const head = o.status >= 300 && o.status < 400 ? `HTTP ${o.status} (redirects are not followed)` : `HTTP ${o.status}`;
-  const body = o.body.trim().slice(0, ERROR_BODY_CHARS);
-  return body ? `${head}: ${body}` : head;
 }

@@ -1,3 +1,4 @@
+import type { DeliveryCleanup } from './delivery-cleanup';
 import { randomBytes } from 'node:crypto';
 import type { Model } from 'mongoose';
 import type { AuditActor, AuditLog } from '../audit/audit.service';
@@ -58,6 +59,8 @@ export function createWebhookEndpoints(deps: {
   webhooks: Pick<WebhookDeliveries, 'resume' | 'list' | 'redeliver' | 'replay'>;
   audit: Pick<AuditLog, 'record'>;
   allowPrivateUrls: boolean;
+  /** A deleted endpoint's deliveries go with it. */
+  cleanup?: Pick<DeliveryCleanup, 'forEndpoint'>;
   now?: () => Date;
 }) {
   const { endpoints } = deps;
@@ -150,6 +153,7 @@ export function createWebhookEndpoints(deps: {
     const doc = await get(ctx.orgId, id);
     const res = await endpoints.deleteOne({ _id: id, orgId: ctx.orgId });
     if (res.deletedCount !== 1) throw new NotFound('webhook');
+    await deps.cleanup?.forEndpoint(ctx.orgId, id);
     await audited(ctx, 'webhook.deleted', doc, { before: { url: doc.url, types: doc.types, status: doc.status } });
   }
 
