@@ -43,6 +43,10 @@ const SWEEP_MAX = 50_000;
 const SLOT_WAIT_MS = 200;
 
 type Clock = () => Date;
+/** The next attempt a job should make itself, if any. */
+type Next = { deliveryId: string; attempt: number } | null;
+/** How many of one lane's deliveries one job sends back to back before it requeues the rest. */
+const INLINE_PER_JOB = 50;
 
 /**
  * The webhook delivery engine (Standard Webhooks, at least once). Rules it keeps:
@@ -131,13 +135,20 @@ export function createWebhookDeliveries(deps: {
   }
 
   /** When a delivery ended, the next one of its lane goes (it was waiting for this one). */
-  async function handOff(d: Pick<DeliveryDoc, '_id' | 'lane'>): Promise<void> {
+  /**
+   * `inline`: the caller (a job that just finished this lane's head) goes on with the next one itself
+   * when it is due now, instead of a queue round trip per event: a burst about one subject (an IdP
+   * pushing members into one group) is sent back to back. Returns what the caller should send next.
+   */
+  async function handOff(d: Pick<DeliveryDoc, '_id' | 'lane'>, inline = false): Promise<Next> {
     const rows = await deliveries.find({ lane: d.lane, state: 'pending' }, { _id: 1, lane: 1, seq: 1, attempts: 1, nextAttemptAt: 1 }).lean<DeliveryDoc[]>();
     const [next] = laneHeads(rows.filter((r) => r._id !== d._id));
-    if (!next) return;
+    if (!next) return null;
     // One waiting on its own backoff (it was queued behind a replayed or redelivered event) keeps it.
     const waitMs = next.attempts > 0 && next.nextAttemptAt ? new Date(next.nextAttemptAt).getTime() - now().getTime() : 0;
+    if (inline && waitMs <= 0) return { deliveryId: next._id, attempt: next.attempts + 1 };
     await kick([{ deliveryId: next._id, attempt: next.attempts + 1, delayMs: waitMs }], 'h');
+    return null;
   }
 
   // ---- fan-out --------------------------------------------------------------------------------
@@ -185,30 +196,33 @@ export function createWebhookDeliveries(deps: {
       return;
     }
     try {
-      await attemptDelivery(deliveryId, attempt);
+      let next: Next = { deliveryId, attempt };
+      for (let n = 0; next && n < INLINE_PER_JOB; n++) next = await attemptDelivery(next.deliveryId, next.attempt);
+      // A long lane goes back to the queue now and then, so other lanes and endpoints get their turn.
+      if (next) await kick([next], 'c');
     } finally {
       release();
     }
   }
 
-  async function attemptDelivery(deliveryId: string, attempt: number): Promise<void> {
+  async function attemptDelivery(deliveryId: string, attempt: number): Promise<Next> {
     const d = await deliveries.findOne({ _id: deliveryId }).lean<DeliveryDoc>();
-    if (!d) return;
+    if (!d) return null;
     if (d.state !== 'pending') {
       // A repeated fan-out queues the first of a lane again; if that one is done, the lane goes on.
       if (d.attempts >= attempt) await handOff(d);
-      return;
+      return null;
     }
-    if (d.attempts >= attempt) return; // this attempt ran (or is running) already
+    if (d.attempts >= attempt) return null; // this attempt ran (or is running) already
     // Read together (three round trips in one): the event is read even when the other two say stop, which is rare.
     const [endpoint, earlier, event] = await Promise.all([
       endpoints.findOne({ _id: d.endpointId, orgId: d.orgId }).lean<WebhookEndpointDoc>(),
       deliveries.exists({ lane: d.lane, state: 'pending', seq: { $lt: d.seq } }),
       events.findOne({ _id: d.eventId, orgId: d.orgId }).lean<EventDoc>(),
     ]);
-    if (!endpoint || endpoint.status !== 'active') return; // paused: resume queues it; disabled: it stays pending
-    if (earlier) return; // the earlier one hands the lane over when it ends
-    if (!(await claimOnce(`attempt:${d._id}:${d.attempts + 1}`))) return; // another copy of this job has it
+    if (!endpoint || endpoint.status !== 'active') return null; // paused: resume queues it; disabled: it stays pending
+    if (earlier) return null; // the earlier one hands the lane over when it ends
+    if (!(await claimOnce(`attempt:${d._id}:${d.attempts + 1}`))) return null; // another copy of this job has it
     const startedAt = now();
     const claimed = await deliveries
       .findOneAndUpdate(
@@ -217,11 +231,11 @@ export function createWebhookDeliveries(deps: {
         { returnDocument: 'after' },
       )
       .lean<DeliveryDoc>();
-    if (!claimed) return; // another copy of this job claimed it
+    if (!claimed) return null; // another copy of this job claimed it
     const outcome: SendOutcome = event
       ? await send_(endpoint, event, startedAt)
       : { kind: 'error', error: 'the event is no longer in the log (past retention)', latencyMs: 0 };
-    await settle(endpoint, claimed, outcome, !event);
+    return settle(endpoint, claimed, outcome, !event);
   }
 
   async function send_(endpoint: WebhookEndpointDoc, event: EventDoc, at: Date): Promise<SendOutcome> {
@@ -255,7 +269,7 @@ export function createWebhookDeliveries(deps: {
   }
 
   /** Records an attempt's outcome (only if this attempt still owns the delivery) and decides what comes next. */
-  async function settle(endpoint: WebhookEndpointDoc, d: DeliveryDoc, o: SendOutcome, final: boolean): Promise<void> {
+  async function settle(endpoint: WebhookEndpointDoc, d: DeliveryDoc, o: SendOutcome, final: boolean): Promise<Next> {
     const owned = { _id: d._id, state: 'pending' as const, attempts: d.attempts };
     const at = now();
     const status = o.kind === 'response' ? o.status : null;
@@ -264,8 +278,7 @@ export function createWebhookDeliveries(deps: {
       await deliveries.updateOne(owned, { $set: { state: 'delivered', deliveredAt: at, lastStatus: status, lastError: null, lastLatencyMs: latencyMs, nextAttemptAt: null } });
       if (endpoint.failingSince) await endpoints.updateOne({ _id: endpoint._id }, { $set: { failingSince: null } });
       deps.metrics?.observe(endpoint._id, 'delivered', latencyMs);
-      await handOff(d);
-      return;
+      return handOff(d, true);
     }
     const error = describeFailure(o);
     // The receiver's answer stays out of the logs (it is in lastError, for the endpoint's own admins).
@@ -275,7 +288,7 @@ export function createWebhookDeliveries(deps: {
       await deliveries.updateOne(owned, { $set: { lastStatus: status, lastError: error, lastLatencyMs: latencyMs, nextAttemptAt: null } });
       deps.metrics?.observe(endpoint._id, 'gone', latencyMs);
       await disable(endpoint, 'the receiver answered 410 Gone', { lastStatus: 410 });
-      return;
+      return null;
     }
     const retryAfterMs = o.kind === 'response' ? parseRetryAfter(o.retryAfter, at) : null;
     const delayMs = final ? null : nextRetryDelay(policy, { failedAttempts: d.attempts, firstAttemptAt: new Date(d.firstAttemptAt ?? at), now: at, retryAfterMs }, random);
@@ -292,6 +305,7 @@ export function createWebhookDeliveries(deps: {
       }
     }
     await noteFailing(endpoint, at);
+    return null;
   }
 
   /** Every attempt failing since `failingSince`: after WEBHOOK_DISABLE_AFTER_MS (5 days) the endpoint is disabled. */

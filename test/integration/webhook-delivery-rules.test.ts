@@ -173,10 +173,13 @@ describe('webhook delivery rules', () => {
     status = 200;
     e.jobs.length = 0;
     e.advance(1000);
+    // The job that delivers the lane's head sends the next one itself (no queue round trip per event).
     await e.webhooks.deliver(`${ep._id}|${first._id}`, 2);
-    expect(e.jobs).toEqual([{ deliveryId: `${ep._id}|${second._id}`, attempt: 1, delayMs: 0 }]);
-    await e.webhooks.deliver(`${ep._id}|${second._id}`, 1);
+    expect(e.jobs).toEqual([]);
     expect(e.sent.map((s) => JSON.parse(s.body).id)).toEqual([first._id, other._id, first._id, second._id]);
+    // A copy of the second's job (the fan-out's, the sweeper's) finds it done and sends nothing more.
+    await e.webhooks.deliver(`${ep._id}|${second._id}`, 1);
+    expect(e.sent).toHaveLength(4);
   });
 
   it('gives up three days after the first attempt, keeps the last error, and lets the lane go on', async () => {
