@@ -276,8 +276,8 @@ export function createWebhookDeliveries(deps: {
     const latencyMs = o.kind === 'response' || o.latencyMs ? o.latencyMs : null;
     if (status !== null && status >= 200 && status < 300) {
       await deliveries.updateOne(owned, { $set: { state: 'delivered', deliveredAt: at, lastStatus: status, lastError: null, lastLatencyMs: latencyMs, nextAttemptAt: null } });
+      deps.metrics?.observe(endpoint._id, 'delivered', latencyMs); // counted as soon as it shows as delivered
       if (endpoint.failingSince) await endpoints.updateOne({ _id: endpoint._id }, { $set: { failingSince: null } });
-      deps.metrics?.observe(endpoint._id, 'delivered', latencyMs);
       return handOff(d, true);
     }
     const error = describeFailure(o);
