@@ -132,7 +132,9 @@ describe('the event log', () => {
   test('drafts whose sequencing job was lost (Redis flushed) are found by the sweeper', async () => {
     const { orgId } = await h.directory();
     await h.c.events.models.drafts.collection.insertMany([draft(orgId, 'x', 'user.created', new Date(Date.now() - 10_001)), draft(orgId, 'y', 'user.created', new Date(Date.now() - 10_000))] as never[]);
-    await h.c.redis.flushall();
+    // FLUSHALL for this file's keys only (other test files share this Redis): the sequencing jobs are gone.
+    const keys = await h.c.redis.keys(`${h.config.QUEUE_PREFIX}:*`);
+    if (keys.length) await h.c.redis.del(...keys);
     await h.startWorkers({ sweepIntervalMs: 200 });
     await waitUntil('the lost drafts to be sequenced', async () => (await h.c.events.log.committed(orgId)).seq === 2, 20_000);
     expect((await allEvents(orgId)).map((e) => e.subject.id)).toEqual(['x', 'y']);
