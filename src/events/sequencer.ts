@@ -93,6 +93,7 @@ export function createSequencer(deps: {
         await sleep(Math.min(deps.settleMs, Math.max(1, youngest + deps.settleMs - Date.now())));
         continue;
       }
+      let raced = false;
       for (let i = 0; i < ready.length; i += CLAIM_SIZE) {
         const chunk = ready.slice(i, i + CLAIM_SIZE);
         // A draft whose event is already in the log (a re-swept change, a re-run recompute) is the same event.
@@ -104,12 +105,17 @@ export function createSequencer(deps: {
         try {
           await claims.collection.insertOne(claim as never);
         } catch (err) {
-          if (isDuplicateKey(err)) break; // another sequencer reserved this range first: read again
+          if (isDuplicateKey(err)) {
+            raced = true; // another sequencer reserved this range first: read again
+            break;
+          }
           throw err;
         }
         added += await finish(claim, fresh);
         c += fresh.length;
       }
+      // Everything read is done: drafts recorded meanwhile marked the organization dirty, and run() comes back.
+      if (!raced && ready.length === pending.length) return added;
     }
   }
 
