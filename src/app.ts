@@ -10,9 +10,17 @@ import { createGroupOperations } from './scim/group-operations';
 import { createDirectoryRateLimiter } from './scim/rate-limit';
 import { consoleRouter } from './admin/console-static';
 import { directoryBrowseRoutes } from './admin/directory-browse.routes';
+import { deprovisionGuardRoutes } from './admin/deprovision-guard.routes';
+import { mappingRoutes } from './admin/mapping.routes';
+import { groupBrowseRoutes } from './admin/group-browse.routes';
+import { createBindingPreview } from './rbac/binding-preview';
 import type { ConsoleSessions } from './admin/session-auth';
 import { createSessionStore, sessionModel } from './admin/session-store';
 import type { AdminKeyDoc } from './rbac/rbac.models';
+import { requestLogCapture } from './scim/request-log-capture';
+import { requestLogRoutes } from './admin/request-log.routes';
+import { propagationLagRoutes } from './admin/propagation-lag.routes';
+import { createLagByMinute } from './propagation/lag-by-minute';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -72,6 +80,10 @@ export function buildApp(c: Container, opts: { consoleDir?: string } = {}) {
     next();
   });
 
+  // The request log notes each request's start and response; off (null) when SCIM_REQUEST_LOG_DAYS is 0.
+  const requestLog = c.requestLog ? requestLogCapture(c.requestLog) : null;
+  if (requestLog) app.use('/scim/v2', requestLog.capture);
+
   app.use(
     '/scim/v2',
     scimRouter({
@@ -97,6 +109,7 @@ export function buildApp(c: Container, opts: { consoleDir?: string } = {}) {
           ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
           ...(changeId ? { changeId } : {}),
         }),
+      onAuthenticated: requestLog?.attach,
       log: c.log,
     }),
   );
@@ -123,7 +136,7 @@ export function buildApp(c: Container, opts: { consoleDir?: string } = {}) {
       tracking: c.tracking,
       pipeline: c.pipeline,
       sessions,
-      extraRoutes: [directoryBrowseRoutes({ tenancy: c.tenancy, users: c.users }), eventRoutes({ eventLog: c.events.log, models: c.events.models, recorder: c.events.recorder, webhooks: c.webhooks, audit: c.audit, config: c.config })],
+      extraRoutes: [directoryBrowseRoutes({ tenancy: c.tenancy, users: c.users }), deprovisionGuardRoutes({ tenancy: c.tenancy, guard: c.deprovision.guard, staging: c.deprovision.staging }), requestLogRoutes({ tenancy: c.tenancy, requestLog: c.requestLog }), propagationLagRoutes({ lag: createLagByMinute({ changes: c.changeDocs }) }), groupBrowseRoutes({ tenancy: c.tenancy, groups: c.groups, users: c.users }), mappingRoutes({ preview: createBindingPreview({ check: c.rbacAdmin.checkBinding, access: c.accessDocs, rbac: c.rbac, principals: c.principals, ids: c.store.ids }) }), eventRoutes({ eventLog: c.events.log, models: c.events.models, recorder: c.events.recorder, webhooks: c.webhooks, audit: c.audit, config: c.config, cleanup: c.events.cleanup })],
       scimBaseUrlOf: baseUrlOf,
       log: c.log,
     }),

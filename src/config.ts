@@ -26,6 +26,10 @@ const schema = z.object({
   /** Per-directory sustained request rate; Entra sends at most 25/s per tenant, Okta less. 0 disables. */
   SCIM_RATE_LIMIT_PER_SECOND: intFromEnv(200),
   SCIM_RATE_LIMIT_BURST: intFromEnv(400, 1),
+  /** Days the SCIM request log keeps each directory's requests (whole days are deleted after that). 0 turns the log off. */
+  SCIM_REQUEST_LOG_DAYS: intFromEnv(7),
+  /** The request log writes what it buffered this often, in one batch per directory. */
+  SCIM_REQUEST_LOG_FLUSH_MS: intFromEnv(250, 1),
   /**
    * How long one process may keep an access document, API key, admin key or project it read. Every
    * read still checks the entry's freshness tag in Redis, so writes are seen at once on all instances;

@@ -38,6 +38,13 @@ import { createWebhookDeliveries, type WebhookDeliveries } from './events/webhoo
 import { createAccessEvents } from './events/access-events';
 import { createWebhookMetrics } from './events/webhook-metrics';
 import type { Model } from 'mongoose';
+import { deprovisionGuardModels, type DeprovisionGuardModels } from './directory/deprovision-guard.model';
+import { createDeprovisionGuard, type DeprovisionGuard } from './directory/deprovision-guard';
+import { createDeprovisionStaging, type DeprovisionStaging } from './directory/deprovision-guard-staging';
+import { heldAwarePrincipals } from './directory/deprovision-guard-principals';
+import { createDeprovisionGuardMetrics } from './directory/deprovision-guard-metrics';
+import { requestLogModels, type RequestLogModels } from './directory/request-log.model';
+import { createRequestLog, type RequestLog } from './directory/request-log.service';
 
 export interface Container {
   config: Config;
@@ -69,6 +76,11 @@ export interface Container {
   /** The event log: producers record drafts, the sequencer orders them, the log is read by the API and replay. */
   events: { models: EventModels; queue: EventsQueue; recorder: EventRecorder; sequencer: Sequencer; log: EventLog; cleanup: DeliveryCleanup };
   webhooks: WebhookDeliveries;
+  /** The mass-deprovisioning safety valve: the threshold (used by the user service) and the staged users. */
+  deprovision: { models: DeprovisionGuardModels; guard: DeprovisionGuard; staging: DeprovisionStaging };
+  /** The SCIM request log (null when SCIM_REQUEST_LOG_DAYS is 0). */
+  requestLog: RequestLog | null;
+  requestLogModels: RequestLogModels;
   scimBaseUrl: string;
   ensureIndexes(): Promise<void>;
   close(): Promise<void>;
@@ -100,7 +112,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const fresh = createFreshCache({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlMs: config.ACCESS_CACHE_MS, maxEntries: config.ACCESS_CACHE_ENTRIES, log });
   const tenancy = createTenancyService({ ...models, fresh, lastUsed });
   const rbac = createRbacStore({ ...rbacM, fresh, lastUsed });
-  const principals = createPrincipalQueries(models);
+  const guardModels = deprovisionGuardModels(mongo);
+  // Users whose deprovisioning is held count as active for every access read and recompute.
+  const principals = heldAwarePrincipals(createPrincipalQueries(models), guardModels.holds);
   const audit = createAuditLog({ events: auditEvents, log });
   const eventM = eventModels(mongo);
   const eventsQueue = createEventsQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, log });
@@ -143,17 +157,38 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
   const rbacAdmin = createRbacAdminService({ rbac, principals, changes, pipeline, audit, events: eventRecorder });
   const tracking = createChangeTracking({ changes: changeDocs });
   const registry = createPrincipalRegistry({ redis: hotRedis, prefix: config.QUEUE_PREFIX, ttlSeconds: REGISTRY_TTL_SECONDS, log });
-  const users = createUserService({ ...models, changes, planQuery: store.planQuery, ids, listing: store.listing, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged, events: eventRecorder });
+  const guardMetrics = createDeprovisionGuardMetrics({ models: guardModels });
+  guardMetrics.register(metrics.registry);
+  const guard = createDeprovisionGuard({
+    models: guardModels,
+    changes: changeDocs,
+    redis,
+    prefix: config.QUEUE_PREFIX,
+    countActive: (directoryId) => models.users.countDocuments({ directoryId, active: true }),
+    audit,
+    events: eventRecorder,
+    notify: pipeline.notify,
+    onHeld: guardMetrics.countHeld,
+    log,
+  });
+  const users = createUserService({ ...models, changes, planQuery: store.planQuery, ids, listing: store.listing, log, registry, fresh, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged, events: eventRecorder, guard });
+  const staging = createDeprovisionStaging({ models: guardModels, changeDocs, changes, users, revokeAccessNow: access.revokeUserNow, statusChanged: access.userStatusChanged, notify: pipeline.notify, audit });
   const groups = createGroupService({ ...models, changes, ids, listing: store.listing, registry, log, events: eventRecorder });
 
+  const requestLogM = requestLogModels(mongo);
+  const requestLog = config.SCIM_REQUEST_LOG_DAYS > 0
+    ? createRequestLog({ models: requestLogM, retentionDays: config.SCIM_REQUEST_LOG_DAYS, flushMs: config.SCIM_REQUEST_LOG_FLUSH_MS, deleteMatching: ids.deleteMatching, log })
+    : null;
+
   async function ensureIndexes() {
-    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model, ...Object.values(eventM)] as Array<Model<unknown>>) {
+    for (const model of [...Object.values(models), changeDocs, changeSlices, ...Object.values(rbacM), accessDocs, auditEvents, lastUsed.model, ...Object.values(eventM), ...Object.values(guardModels), ...Object.values(requestLogM)] as Array<Model<unknown>>) {
       await model.createCollection().catch(() => undefined);
       await model.createIndexes();
     }
   }
 
   async function close() {
+    await requestLog?.close().catch(() => undefined);
     await pipeline.close().catch(() => undefined);
     await eventsQueue.close().catch(() => undefined);
     redis.disconnect();
@@ -188,6 +223,9 @@ export async function createContainer(config: Config, opts: { dbName?: string; l
     registry,
     events: { models: eventM, queue: eventsQueue, recorder: eventRecorder, sequencer, log: eventLog, cleanup: createDeliveryCleanup({ deliveries: eventM.deliveries, ids, retentionMs: config.EVENT_RETENTION_DAYS * 86_400_000 }) },
     webhooks,
+    deprovision: { models: guardModels, guard, staging },
+    requestLog,
+    requestLogModels: requestLogM,
     scimBaseUrl: scimBaseUrl(config),
     ensureIndexes,
     close,

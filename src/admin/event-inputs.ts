@@ -79,7 +79,7 @@ const replayTypes = z
 
 // --- Events API -----------------------------------------------------------------------------------
 
-const SUBJECT_TYPES: readonly SubjectType[] = ['user', 'group', 'binding', 'serviceAccount', 'webhook'];
+const SUBJECT_TYPES: readonly SubjectType[] = ['user', 'group', 'binding', 'serviceAccount', 'webhook', 'directory'];
 
 /** `subject=user:<id>`: the subject's type, a colon, its id (which may itself hold colons). */
 const subjectParam = z

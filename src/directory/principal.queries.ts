@@ -142,6 +142,11 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return [...usersFound];
   }
 
+  /** The organization's deactivated users: usually few, and both filters are top-level equalities FerretDB pushes down. */
+  async function inactiveUserIdsOfOrg(orgId: string): Promise<string[]> {
+    return (await users.find({ orgId, active: false }, { _id: 1 }).lean<Array<{ _id: string }>>()).map((u) => u._id);
+  }
+
   async function userIdsOfOrg(orgId: string): Promise<string[]> {
     return (await users.find({ orgId }, { _id: 1 }).lean<Array<{ _id: string }>>()).map((u) => u._id);
   }
@@ -158,5 +163,5 @@ export function createPrincipalQueries(deps: { users: Model<UserDoc>; groups: Mo
     return rows.map((g) => ({ id: g._id, displayName: g.displayName, directoryId: g.directoryId }));
   }
 
-  return { user, usersByUserName, groupNesting, groupIdsOfUser, closeOverNesting, usersOfOrg, userMembershipsOfOrg, memberCountOf, groupNames, userIdsOfGroups, userIdsOfOrg, groupInOrg, groupsByDisplayName };
+  return { user, usersByUserName, groupNesting, groupIdsOfUser, closeOverNesting, usersOfOrg, userMembershipsOfOrg, memberCountOf, groupNames, userIdsOfGroups, userIdsOfOrg, inactiveUserIdsOfOrg, groupInOrg, groupsByDisplayName };
 }

@@ -21,6 +21,8 @@ import type { FreshCache } from '../shared/fresh-cache';
 import { attributesOfUser, ENTERPRISE_USER_URN, storedFieldsOf, type UserAttributes } from './user-attributes';
 import type { EventRecorder } from '../events/event-recorder';
 import { scimOrigin, userCreated, userDeleted, userUpdated } from '../events/directory-events';
+import type { AdmitDecision, DeprovisionGuard } from './deprovision-guard';
+import { membershipId } from './group-members';
 
 export interface UserWrite {
   user: UserDoc;
@@ -63,6 +65,11 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
    * before it answers, so no write is acknowledged whose events could still be lost.
    */
   events?: Pick<EventRecorder, 'record'>;
+  /**
+   * The mass-deprovisioning threshold: a deprovision it holds is stored as the IdP asked, but its change
+   * is staged and access is not revoked (deprovision-guard.ts). Absent, every deprovision applies at once.
+   */
+  guard?: Pick<DeprovisionGuard, 'admit' | 'hold' | 'released'>;
   log: Logger;
 }) {
   const { users, groups, memberships, userTombstones, changes } = deps;
@@ -189,6 +196,8 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     transform: (current: UserAttributes) => UserAttributes,
     ifMatch?: string,
   ): Promise<UserWrite> {
+    // Asked once per request: a retry after a concurrent write must not count the deprovision twice.
+    let decision: AdmitDecision | undefined;
     for (let attempt = 0; attempt < MAX_UPDATE_RETRIES; attempt++) {
       const current = await get(ctx, id);
       checkIfMatch(ifMatch, current.version);
@@ -221,17 +230,22 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       }
       const kind: ChangeKind | null =
         current.active === next.active ? null : next.active ? 'user.activated' : 'user.deactivated';
+      if (kind === 'user.deactivated' && deps.guard) decision ??= await deps.guard.admit(ctx, id);
+      const isHeld = kind === 'user.deactivated' && decision?.held === true;
       const changeIds = kind
-        ? await changes.record({ orgId: ctx.orgId, directoryId: ctx.directoryId, kind, userIds: [id], requestId: ctx.requestId })
+        ? await changes.record({ orgId: ctx.orgId, directoryId: ctx.directoryId, kind, userIds: [id], requestId: ctx.requestId, staged: isHeld })
         : [];
-      if (kind === 'user.deactivated') await deps.revokeAccessNow?.(ctx.orgId, id);
+      if (isHeld) await deps.guard!.hold(ctx, { user: current, kind: 'user.deactivated', changeIds, decision: decision! });
+      else if (kind === 'user.deactivated') await deps.revokeAccessNow?.(ctx.orgId, id);
       try {
         const res = await users.collection.replaceOne({ _id: id, directoryId: ctx.directoryId, version: current.version } as never, next as never);
         if (res.matchedCount === 1) {
           await deps.fresh?.invalidate(CACHE_KIND, [id]);
+          if (kind === 'user.activated') await deps.guard?.released(ctx.orgId, id);
           if (kind) await deps.statusChanged?.(id);
           await deps.events?.record(userUpdated(scimOrigin(ctx, changeIds[0] ?? null, next.lastModifiedAt), current, next));
-          return { user: next, changeIds, modified: true, before: current };
+          // A held change is not handed to the queue: it waits for an admin.
+          return { user: next, changeIds: isHeld ? [] : changeIds, modified: true, before: current };
         }
       } catch (err) {
         if (isDuplicateKey(err)) throw userNameTaken(next.userName);
@@ -245,14 +259,17 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
   async function remove(ctx: DirectoryContext, id: string, ifMatch?: string): Promise<{ changeIds: string[] }> {
     const current = await get(ctx, id);
     checkIfMatch(ifMatch, current.version);
+    const decision = deps.guard ? await deps.guard.admit(ctx, id) : undefined;
+    const isHeld = decision?.held === true;
     const changeIds = await changes.record({
       orgId: ctx.orgId,
       directoryId: ctx.directoryId,
       kind: 'user.deleted',
       userIds: [id],
       requestId: ctx.requestId,
+      staged: isHeld,
     });
-    await deps.revokeAccessNow?.(ctx.orgId, id);
+    if (!isHeld) await deps.revokeAccessNow?.(ctx.orgId, id);
     await deps.registry?.forget([id]);
     await userTombstones.collection.updateOne(
       { _id: id } as never,
@@ -268,6 +285,8 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
       { upsert: true },
     );
     const groupIds = await distinctOf(memberships, 'groupId', { directoryId: ctx.directoryId, memberId: id });
+    // Held: the hold keeps the user and its groups (for access meanwhile, and to restore on discard) before they go.
+    if (isHeld) await deps.guard!.hold(ctx, { user: current, kind: 'user.deleted', changeIds, decision: decision!, groupIds });
     await memberships.deleteMany({ directoryId: ctx.directoryId, memberId: id });
     if (groupIds.length > 0) {
       await groups.updateMany(
@@ -281,7 +300,39 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     await deps.registry?.forget([id]);
     await deps.statusChanged?.(id);
     await deps.events?.record(userDeleted(scimOrigin(ctx, changeIds[0] ?? null), current));
-    return { changeIds };
+    return { changeIds: isHeld ? [] : changeIds };
+  }
+
+  /**
+   * Puts back a user whose held deletion an admin discarded: the document as it was, and its memberships
+   * of the groups that still exist. Null when the IdP has since created a user with that userName.
+   */
+  async function restore(ctx: DirectoryContext, snapshot: { user: UserDoc; groupIds: string[] }): Promise<UserDoc | null> {
+    const now = new Date();
+    const doc: UserDoc = { ...snapshot.user, orgId: ctx.orgId, directoryId: ctx.directoryId, version: snapshot.user.version + 1, lastModifiedAt: now };
+    try {
+      await users.collection.insertOne(doc as never);
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    await userTombstones.deleteOne({ _id: doc._id, directoryId: ctx.directoryId });
+    for (const groupId of snapshot.groupIds) {
+      if (!(await groups.exists({ _id: groupId, directoryId: ctx.directoryId }))) continue;
+      try {
+        await memberships.collection.insertOne({ _id: membershipId(groupId, doc._id), directoryId: ctx.directoryId, orgId: ctx.orgId, groupId, memberId: doc._id, memberType: 'User', createdAt: now } as never);
+      } catch (err) {
+        if (isDuplicateKey(err)) continue;
+        throw err;
+      }
+      await groups.updateOne({ _id: groupId, directoryId: ctx.directoryId }, { $inc: { memberCount: 1, version: 1 }, $set: { lastModifiedAt: now } });
+    }
+    await deps.registry?.remember(ctx.directoryId, [[doc._id, 'User']]);
+    await deps.listing.added('users', ctx.directoryId, [doc]);
+    await deps.fresh?.invalidate(CACHE_KIND, [doc._id]);
+    await deps.statusChanged?.(doc._id);
+    await deps.events?.record(userCreated(scimOrigin(ctx, null, now), doc));
+    return doc;
   }
 
   /** The groups a user is a direct member of, for the readOnly `groups` attribute. */
@@ -294,7 +345,7 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
     return docs.map((g) => ({ id: g._id, displayName: g.displayName }));
   }
 
-  return { get, read, list, create, replace, update, remove, groupsOf };
+  return { get, read, list, create, replace, update, remove, restore, groupsOf };
 }
 
 /** The lower-cased userName when the filter was exactly `userName eq "..."`, else null. */

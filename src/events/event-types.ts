@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'binding.deleted',
   'access.changed',
   'access.revoked',
+  'directory.deprovisioning_held',
   'webhook.test',
 ] as const;
 
@@ -23,7 +24,7 @@ export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-export type SubjectType = 'user' | 'group' | 'binding' | 'serviceAccount' | 'webhook';
+export type SubjectType = 'user' | 'group' | 'binding' | 'serviceAccount' | 'webhook' | 'directory';
 
 export interface EventSubject {
   type: SubjectType;

@@ -49,10 +49,12 @@ export function createChangeApplier(deps: ChangeApplierDeps) {
    * that needs the bulk pass is then left to its queued job: a request must not run for a minute, and
    * the job would otherwise do the same pass again beside it.
    */
-  async function apply(changeId: string, opts: { inline?: boolean } = {}): Promise<'applied' | 'already-applied' | 'fanned-out' | 'deferred' | 'missing'> {
+  async function apply(changeId: string, opts: { inline?: boolean } = {}): Promise<'applied' | 'already-applied' | 'fanned-out' | 'deferred' | 'missing' | 'held'> {
     const change = await changes.findOne({ _id: changeId }).lean<ChangeDoc>();
     if (!change) return 'missing';
     if (change.status === 'applied') return 'already-applied';
+    // A held deprovision waits for an admin; a job that finds one (queued by hand, or before it was held) leaves it.
+    if (change.status === 'staged' || change.status === 'discarded') return 'held';
     try {
       return await applyPending(change, opts.inline ?? false);
     } catch (err) {

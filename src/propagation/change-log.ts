@@ -13,6 +13,8 @@ export interface ChangeInput {
   serviceAccountIds?: string[];
   wholeOrg?: boolean;
   requestId?: string;
+  /** Held by the mass-deprovisioning guard: recorded as 'staged', for no worker or sweeper to apply. */
+  staged?: boolean;
 }
 
 /** Large membership edits are split so no change document approaches the 16 MB cap. */
@@ -39,7 +41,7 @@ export function createChangeLog(deps: { changes: Model<ChangeDoc>; onRecorded?: 
       ...(input.additionsOnly ? { additionsOnly: true } : {}),
       serviceAccountIds: i === 0 ? (input.serviceAccountIds ?? []) : [],
       wholeOrg: i === 0 ? (input.wholeOrg ?? false) : false,
-      status: 'pending',
+      status: input.staged ? 'staged' : 'pending',
       acceptedAt: now,
       appliedAt: null,
       lagMs: null,
@@ -49,7 +51,7 @@ export function createChangeLog(deps: { changes: Model<ChangeDoc>; onRecorded?: 
     }));
     await deps.changes.insertMany(docs, { ordered: true });
     const ids = docs.map((d) => d._id);
-    deps.onRecorded?.(ids);
+    if (!input.staged) deps.onRecorded?.(ids);
     return ids;
   }
 

@@ -11,7 +11,11 @@ export type ChangeKind =
   | 'role.changed'
   | 'policy.changed';
 
-export type ChangeStatus = 'pending' | 'applied' | 'failed';
+/**
+ * 'staged': a deprovision held by the directory's mass-deprovisioning guard; never queued, swept or
+ * applied until an admin approves it (then 'pending'). 'discarded': an admin discarded it; never applied.
+ */
+export type ChangeStatus = 'pending' | 'applied' | 'failed' | 'staged' | 'discarded';
 
 /**
  * A change that may alter someone's access. It is written before the data it describes

@@ -66,13 +66,14 @@ export function createBindingAdmin(deps: {
     return { type: 'serviceAccount', id: sa._id, display: sa.name };
   }
 
-  async function createBinding(
-    ctx: AdminContext,
-    input: { principal: Parameters<typeof resolvePrincipal>[1]; scope: ScopeDoc; roleId: string },
-  ): Promise<AdminWrite<{ binding: BindingDoc; created: boolean }>> {
-    const principal = await resolvePrincipal(ctx.orgId, input.principal);
-    await checkScope(ctx.orgId, input.scope);
-    const { scope: roleScope, name: roleName } = await roleExists(ctx.orgId, input.roleId);
+  /**
+   * Every rule a new binding must pass, without writing: shared by createBinding and the impact
+   * preview (binding-preview.ts), so a preview refuses exactly what the write would refuse.
+   */
+  async function checkBinding(orgId: string, input: BindingRequest): Promise<{ principal: { type: PrincipalType; id: string; display?: string }; roleName: string }> {
+    const principal = await resolvePrincipal(orgId, input.principal);
+    await checkScope(orgId, input.scope);
+    const { scope: roleScope, name: roleName } = await roleExists(orgId, input.roleId);
     const preset = presetRoleById(input.roleId);
     if (preset?.scope === 'project' && input.scope.type !== 'project') {
       throw new InvalidRequest(`${preset.name} is a project role; bind it in a project`);
@@ -81,11 +82,16 @@ export function createBindingAdmin(deps: {
       throw new InvalidRequest('this role belongs to one project and can only be bound there');
     }
     if (principal.type === 'serviceAccount') {
-      const sa = await rbac.getServiceAccount(ctx.orgId, principal.id);
+      const sa = await rbac.getServiceAccount(orgId, principal.id);
       if (input.scope.type !== 'project' || input.scope.projectId !== sa.projectId) {
         throw new InvalidRequest('a service account can only be bound in its own project');
       }
     }
+    return { principal, roleName };
+  }
+
+  async function createBinding(ctx: AdminContext, input: BindingRequest): Promise<AdminWrite<{ binding: BindingDoc; created: boolean }>> {
+    const { principal, roleName } = await checkBinding(ctx.orgId, input);
     const res = await rbac.createBinding(ctx.orgId, {
       principalType: principal.type,
       principalId: principal.id,
@@ -125,7 +131,14 @@ export function createBindingAdmin(deps: {
     return { result: b, changeIds };
   }
 
-  return { createBinding, deleteBinding };
+  return { checkBinding, createBinding, deleteBinding };
+}
+
+/** A binding as the admin API takes it: the principal by id or name, the scope, the role. */
+export interface BindingRequest {
+  principal: { type: PrincipalType; id?: string; displayName?: string; userName?: string; directoryId?: string };
+  scope: ScopeDoc;
+  roleId: string;
 }
 
 function scopeOf(s: ScopeDoc): BindingFacts['scope'] {

@@ -26,6 +26,8 @@ export interface ScimRouterDeps {
   onChanges?: (orgId: string, changeIds: string[]) => void;
   /** Told of every accepted write, for the audit log. */
   onAudit?: (ctx: ScimRequestContext, event: NonNullable<ScimResult['audit']>, changeId?: string) => void;
+  /** Told which directory a request's token belongs to, before any limit can refuse it (the request log). */
+  onAuthenticated?: (res: Response, who: { orgId: string; directoryId: string }) => void;
   log: Logger;
 }
 
@@ -52,6 +54,7 @@ export function scimRouter(deps: ScimRouterDeps): Router {
     if (!match) throw new Unauthorized('a bearer token is required (Authorization: Bearer <directory token>)');
     const auth = await deps.tenancy.authenticate(match[1]);
     if (!auth) throw new Unauthorized('the bearer token is not valid for any directory');
+    deps.onAuthenticated?.(res, { orgId: auth.directory.orgId, directoryId: auth.directory._id });
     deps.rateLimit(auth.directory._id);
     res.locals.scim = {
       orgId: auth.directory.orgId,

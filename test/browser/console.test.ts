@@ -53,7 +53,21 @@ describeInBrowser('the admin console', () => {
     await page.getByLabel('Admin key').fill(owner.secret);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await heading('Overview').waitFor();
-    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Directories', 'Users', 'Access checker']);
+    expect(await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual([
+      'Overview',
+      'Directories',
+      'Users',
+      'SCIM request log',
+      'Groups',
+      'Mappings',
+      'Roles and permissions',
+      'Changes',
+      'Deprovisioning report',
+      'Audit log',
+      'Webhooks',
+      'Staged deprovisioning',
+      'Access checker',
+    ]);
     await expect(page.locator('.who').textContent()).resolves.toBe('acme · key test-preset:org-owner');
     await expectAccessible();
   });
@@ -190,7 +204,7 @@ describeInBrowser('the admin console', () => {
     expect(errors).toEqual([]);
   });
 
-  it('shows a reader (org-reader) no directory screens and no write controls', async () => {
+  it('shows a reader (org-reader) only the screens its permissions read, and no write controls', async () => {
     const reader = await live.h.adminKey(orgId, 'preset:org-reader');
     const readerContext = await live.browser.newContext();
     const p = await readerContext.newPage();
@@ -198,7 +212,7 @@ describeInBrowser('the admin console', () => {
     await p.getByLabel('Admin key').fill(reader.secret);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-    expect(await p.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Access checker']);
+    expect(await p.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Mappings', 'Roles and permissions', 'Changes', 'Webhooks', 'Access checker']);
     expect(await p.getByRole('table', { name: 'Identity-provider connections' }).count()).toBe(0);
     expect(await p.getByRole('button').allTextContents()).toEqual(['Sign out']);
     page = p;

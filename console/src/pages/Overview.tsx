@@ -1,7 +1,14 @@
+import { lazy, Suspense } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
 import { get, type Directory, type DirectoryToken, type PropagationStats } from '../api';
 import { ms, PROVIDER_NAMES, when } from '../format';
+import type { RequestSummary } from '../request-log-api';
 import { ORG_ADMIN_READ, useSignedIn } from '../session';
+import { FailingWebhooks } from './OverviewFigures';
+import { StatusCode } from './RequestLog';
+
+const LagChart = lazy(() => import('./LagChart'));
 
 /** The goal every change is measured against: applied within a second of the IdP's request. */
 const LAG_GOAL_MS = 1000;
@@ -17,8 +24,12 @@ export function Overview() {
         {stats.isPending && <p role="status">Loading…</p>}
         {stats.error && <p className="error" role="alert">{stats.error.message}</p>}
         {stats.data && <PropagationCards stats={stats.data} />}
+        <Suspense fallback={<p className="hint">Loading the lag chart…</p>}>
+          <LagChart orgId={s.orgId} />
+        </Suspense>
       </section>
       {s.can(ORG_ADMIN_READ) && <DirectoryStates orgId={s.orgId} />}
+      {s.can('api.webhook.read') && <FailingWebhooks orgId={s.orgId} />}
     </>
   );
 }
@@ -64,6 +75,13 @@ function DirectoryStates({ orgId }: { orgId: string }) {
       refetchInterval: 10_000,
     })),
   });
+  // One small read of every directory's request summary; polled, so "first request received" shows within seconds.
+  const summaries = useQuery({
+    queryKey: ['request-summaries', orgId],
+    queryFn: () => get<{ minutes: number; directories: RequestSummary[] }>(`/orgs/${orgId}/request-summaries?minutes=15`),
+    refetchInterval: 3000,
+  });
+  const summaryOf = (id: string) => summaries.data?.directories.find((x) => x.directoryId === id);
   return (
     <section aria-labelledby="directories-heading">
       <h2 id="directories-heading">Directories</h2>
@@ -77,7 +95,9 @@ function DirectoryStates({ orgId }: { orgId: string }) {
               <th scope="col">Directory</th>
               <th scope="col">Provider</th>
               <th scope="col">Tokens</th>
+              <th scope="col">IdP connection</th>
               <th scope="col">Last request</th>
+              <th scope="col">Errors, last 15 min</th>
             </tr>
           </thead>
           <tbody>
@@ -85,12 +105,32 @@ function DirectoryStates({ orgId }: { orgId: string }) {
               const list = tokens[i]?.data?.tokens ?? [];
               const live = list.filter((t) => !t.revokedAt);
               const last = list.map((t) => t.lastUsedAt).filter((x): x is string => Boolean(x)).sort().pop() ?? null;
+              const sum = summaryOf(d.id);
+              const pending = summaries.isPending || tokens[i]?.isPending;
               return (
                 <tr key={d.id}>
                   <td>{d.name}</td>
                   <td>{PROVIDER_NAMES[d.provider] ?? d.provider}</td>
                   <td>{tokens[i]?.isPending ? '…' : live.length === 0 ? 'no live token' : `${live.length} live`}</td>
-                  <td>{tokens[i]?.isPending ? '…' : last ? when(last) : 'waiting for the first request'}</td>
+                  <td data-testid={`connection-${d.id}`}>
+                    {pending ? '…' : sum || last ? (
+                      <span className="live received" title={sum ? `first request ${when(sum.firstAt)}` : undefined}>first request received</span>
+                    ) : (
+                      <span className="live waiting">waiting for the first request</span>
+                    )}
+                  </td>
+                  <td>
+                    {sum ? (
+                      <>
+                        <Link to={`/requests?directory=${d.id}`}>{when(sum.last.at)}</Link>: {sum.last.method} <code>{sum.last.path}</code> <StatusCode status={sum.last.status} />
+                      </>
+                    ) : last ? (
+                      when(last)
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{sum ? errorRate(sum) : '—'}</td>
                 </tr>
               );
             })}
@@ -99,4 +139,10 @@ function DirectoryStates({ orgId }: { orgId: string }) {
       )}
     </section>
   );
+}
+
+function errorRate(s: RequestSummary): string {
+  const r = s.recent;
+  if (!r.total) return 'no request';
+  return `${Math.round((r.errorRate ?? 0) * 1000) / 10}% (${r.failed} of ${r.total})`;
 }
