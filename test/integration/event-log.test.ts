@@ -144,7 +144,9 @@ describe('the event log', () => {
     const { orgId } = await h.directory();
     const old = new Date(Date.now() - 40 * 86_400_000);
     await h.c.events.recorder.record(Array.from({ length: 205 }, (_, i) => draft(orgId, `r${i}`, 'user.updated', i < 150 ? new Date(old.getTime() + i) : new Date())));
+    // The workers run by now (the test above started them), so a run here may find their job holding the lock.
     await h.c.events.sequencer.run(orgId);
+    await waitUntil('all 205 sequenced', async () => (await h.c.events.log.committed(orgId)).seq === 205, 20_000);
     await h.c.events.log.purge();
     // Block 0 (seq 1-99) is all old and goes; block 1 (100-199) holds young events and stays whole.
     const kept = await allEvents(orgId);
