@@ -21,6 +21,7 @@ import { requestLogCapture } from './scim/request-log-capture';
 import { requestLogRoutes } from './admin/request-log.routes';
 import { propagationLagRoutes } from './admin/propagation-lag.routes';
 import { createLagByMinute } from './propagation/lag-by-minute';
+import { openApiDocument } from './admin/openapi/document';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -124,6 +125,11 @@ export function buildApp(c: Container, opts: { consoleDir?: string } = {}) {
 
   app.use('/console', consoleRouter({ dir: opts.consoleDir }));
   app.get('/', (_req, res) => res.redirect(302, '/console/'));
+
+  // Unauthenticated, like a discovery document: it describes the API, never an organization's data.
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
 
   app.use(
     '/api/v1',

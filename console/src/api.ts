@@ -1,14 +1,12 @@
 // The console's only way to the service: the public admin API under /api/v1, with the session cookie.
 // The CSRF token lives in this module's memory only; the admin key never reaches browser storage.
 
-export interface Session {
-  orgId: string;
-  orgSlug: string;
-  keyName: string;
-  permissions: string[];
-  csrfToken: string;
-  expiresAt: string;
-}
+import type { operations } from './api-types';
+
+/** The JSON a documented operation answers on success, from the generated OpenAPI types (npm run openapi:types). */
+export type AnswerOf<Op extends keyof operations, Status extends number = 200> = operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer T } }> ? T : never;
+
+export type Session = AnswerOf<'getSession'>;
 
 /** An RFC 9457 problem the API answered, with its words for the person at the screen. */
 export class ApiProblem extends Error {

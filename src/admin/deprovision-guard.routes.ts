@@ -16,7 +16,7 @@ export interface DeprovisionGuardRoutesDeps {
 const READ = 'api.organization_admin.read';
 const WRITE = 'api.organization_admin.write';
 
-const guardPatch = z
+export const guardPatch = z
   .object({
     enabled: z.boolean(),
     percent: z.number().min(1).max(100),
@@ -26,7 +26,7 @@ const guardPatch = z
   .partial()
   .strict();
 
-const selection = z
+export const selection = z
   .object({ userIds: z.array(z.string().min(1).max(200)).min(1).max(10_000) })
   .partial()
   .strict();

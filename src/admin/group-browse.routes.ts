@@ -20,14 +20,14 @@ export interface GroupBrowseDeps {
 
 const READ = 'api.organization_admin.read';
 
-const pageQuery = z
+export const pageQuery = z
   .object({
     search: z.string().trim().max(200).optional(),
     startIndex: z.coerce.number().int().min(1).default(1),
     count: z.coerce.number().int().min(1).max(200).default(25),
   })
   .strict();
-const memberPageQuery = pageQuery.omit({ search: true });
+export const memberPageQuery = pageQuery.omit({ search: true });
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -4,7 +4,7 @@ import type { RouteKit } from './router';
 
 // GET /orgs/:org/propagation/lag?minutes=60: lag p50/p99 per minute, the overview's chart against the 1 s goal.
 
-const lagQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60).default(60) }).strict();
+export const lagQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60).default(60) }).strict();
 
 export function propagationLagRoutes(deps: { lag: ReturnType<typeof createLagByMinute> }): (kit: RouteKit) => void {
   return ({ router, route, orgOf }) => {

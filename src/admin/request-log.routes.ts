@@ -28,7 +28,7 @@ export const requestListQuery = z
   })
   .strict();
 
-const summaryQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60).default(15) }).strict();
+export const summaryQuery = z.object({ minutes: z.coerce.number().int().min(1).max(60).default(15) }).strict();
 
 function presentRow(e: RequestLogEntryDoc) {
   return {

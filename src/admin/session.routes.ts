@@ -10,7 +10,7 @@ import type { AdminSessionDoc } from './session-store';
 // POST /session exchanges an admin key for a console session; GET reads it back (the console keeps only
 // the CSRF token, in memory, and asks again after a reload); DELETE signs out.
 
-const signIn = z.object({ adminKey: z.string().min(1).max(200) }).strict();
+export const signIn = z.object({ adminKey: z.string().min(1).max(200) }).strict();
 
 export interface SessionRouteDeps {
   sessions: ConsoleSessions;

@@ -339,10 +339,10 @@ export function createUserService(deps: Pick<DirectoryModels, 'users' | 'groups'
   async function groupsOf(ctx: DirectoryContext, userId: string): Promise<Array<{ id: string; displayName: string }>> {
     const groupIds = await distinctOf(memberships, 'groupId', { directoryId: ctx.directoryId, memberId: userId });
     if (groupIds.length === 0) return [];
-    const docs = await groups
-      .find({ _id: { $in: groupIds }, directoryId: ctx.directoryId }, { displayName: 1 })
-      .lean<Array<{ _id: string; displayName: string }>>();
-    return docs.map((g) => ({ id: g._id, displayName: g.displayName }));
+    // By id through the store: FerretDB answers `$in` by reading every group of the directory (133 ms a GET at 1,000 groups).
+    const docs = await deps.ids.findByIds(groups, groupIds, { directoryId: ctx.directoryId }, ['displayName']);
+    const byId = new Map((docs as Array<{ _id: string; displayName: string }>).map((g) => [g._id, g.displayName]));
+    return groupIds.filter((id) => byId.has(id)).map((id) => ({ id, displayName: byId.get(id)! }));
   }
 
   return { get, read, list, create, replace, update, remove, restore, groupsOf };
