@@ -143,6 +143,18 @@ async function main() {
     `(2) ${RATE} changes/s for ${SECONDS} s: ${latencies.length} of ${answeredAt.size} events received; SCIM response to receipt p50 ${pct(latencies, 50).toFixed(0)} ms, p99 ${pct(latencies, 99).toFixed(0)} ms (target p99 < 1000 ms); propagation lag of the same changes p50 ${pct(lags, 50).toFixed(0)} ms, p99 ${pct(lags, 99).toFixed(0)} ms`,
   );
 
+  {
+    // Where the time went: from the write to its sequencing and fan-out, and from there to delivery.
+    const evs = new Map((await c.events.models.events.find({ orgId: org._id, type: 'group.members.added' }, { occurredAt: 1 }).lean<Array<{ _id: string; occurredAt: Date }>>()).map((e) => [e._id, new Date(e.occurredAt).getTime()]));
+    const dels = await c.events.models.deliveries.find({ orgId: org._id, eventType: 'group.members.added' }, { eventId: 1, createdAt: 1, deliveredAt: 1 }).lean<Array<{ eventId: string; createdAt: Date; deliveredAt: Date | null }>>();
+    const toFanOut = dels.filter((d) => evs.has(d.eventId)).map((d) => new Date(d.createdAt).getTime() - evs.get(d.eventId)!);
+    const toDelivered = dels.filter((d) => d.deliveredAt).map((d) => new Date(d.deliveredAt!).getTime() - new Date(d.createdAt).getTime());
+    const states: Record<string, number> = {};
+    for (const d of await c.events.models.deliveries.find({ orgId: org._id, eventType: 'group.members.added' }, { state: 1 }).lean<Array<{ state: string }>>()) states[d.state] = (states[d.state] ?? 0) + 1;
+    console.log(`(2) deliveries of those events by state: ${JSON.stringify(states)}; events in the log: ${evs.size}`);
+    console.log(`(2) of which write to fan-out p50 ${pct(toFanOut, 50).toFixed(0)} ms, p99 ${pct(toFanOut, 99).toFixed(0)} ms; fan-out to delivered p50 ${pct(toDelivered, 50).toFixed(0)} ms, p99 ${pct(toDelivered, 99).toFixed(0)} ms`);
+  }
+
   // (3) Bursts straight into the log (no SCIM in the way): deliveries per second to one endpoint, then ten.
   async function burst(label: string, endpoints: number) {
     const before = received.size;

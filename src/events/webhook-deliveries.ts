@@ -44,7 +44,13 @@ const SLOT_WAIT_MS = 200;
 
 type Clock = () => Date;
 /** The next attempt a job should make itself, if any. */
-type Next = { deliveryId: string; attempt: number } | null;
+type Next = {
+  deliveryId: string;
+  attempt: number;
+  /** When a job goes on down its lane: the delivery as read, and the lane's later pending ones in seq order. */
+  known?: DeliveryDoc;
+  rest?: DeliveryDoc[];
+} | null;
 /** How many of one lane's deliveries one job sends back to back before it requeues the rest. */
 const INLINE_PER_JOB = 50;
 
@@ -140,13 +146,15 @@ export function createWebhookDeliveries(deps: {
    * when it is due now, instead of a queue round trip per event: a burst about one subject (an IdP
    * pushing members into one group) is sent back to back. Returns what the caller should send next.
    */
-  async function handOff(d: Pick<DeliveryDoc, '_id' | 'lane'>, inline = false): Promise<Next> {
-    const rows = await deliveries.find({ lane: d.lane, state: 'pending' }, { _id: 1, lane: 1, seq: 1, attempts: 1, nextAttemptAt: 1 }).lean<DeliveryDoc[]>();
-    const [next] = laneHeads(rows.filter((r) => r._id !== d._id));
+  async function handOff(d: Pick<DeliveryDoc, '_id' | 'lane'>, inline = false, rest: DeliveryDoc[] = []): Promise<Next> {
+    // The lane as read when this job last looked (only while going on inline), else read now: a lane
+    // hundreds deep is then read once per INLINE_PER_JOB deliveries, not once per delivery.
+    const pending = inline && rest.length ? rest : (await deliveries.find({ lane: d.lane, state: 'pending' }).lean<DeliveryDoc[]>()).filter((r) => r._id !== d._id).sort((a, b) => a.seq - b.seq);
+    const [next] = pending;
     if (!next) return null;
     // One waiting on its own backoff (it was queued behind a replayed or redelivered event) keeps it.
     const waitMs = next.attempts > 0 && next.nextAttemptAt ? new Date(next.nextAttemptAt).getTime() - now().getTime() : 0;
-    if (inline && waitMs <= 0) return { deliveryId: next._id, attempt: next.attempts + 1 };
+    if (inline && waitMs <= 0) return { deliveryId: next._id, attempt: next.attempts + 1, known: next, rest: pending.slice(1) };
     await kick([{ deliveryId: next._id, attempt: next.attempts + 1, delayMs: waitMs }], 'h');
     return null;
   }
@@ -197,16 +205,17 @@ export function createWebhookDeliveries(deps: {
     }
     try {
       let next: Next = { deliveryId, attempt };
-      for (let n = 0; next && n < INLINE_PER_JOB; n++) next = await attemptDelivery(next.deliveryId, next.attempt);
+      for (let n = 0; next && n < INLINE_PER_JOB; n++) next = await attemptDelivery(next.deliveryId, next.attempt, next.known, next.rest);
       // A long lane goes back to the queue now and then, so other lanes and endpoints get their turn.
-      if (next) await kick([next], 'c');
+      if (next) await kick([{ deliveryId: next.deliveryId, attempt: next.attempt }], 'c');
     } finally {
       release();
     }
   }
 
-  async function attemptDelivery(deliveryId: string, attempt: number): Promise<Next> {
-    const d = await deliveries.findOne({ _id: deliveryId }).lean<DeliveryDoc>();
+  async function attemptDelivery(deliveryId: string, attempt: number, known?: DeliveryDoc, rest?: DeliveryDoc[]): Promise<Next> {
+    // Going on down its lane, a job has the delivery as it read the lane; a stale copy fails the claim below.
+    const d = known ?? (await deliveries.findOne({ _id: deliveryId }).lean<DeliveryDoc>());
     if (!d) return null;
     if (d.state !== 'pending') {
       // A repeated fan-out queues the first of a lane again; if that one is done, the lane goes on.
@@ -217,7 +226,8 @@ export function createWebhookDeliveries(deps: {
     // Read together (three round trips in one): the event is read even when the other two say stop, which is rare.
     const [endpoint, earlier, event] = await Promise.all([
       endpoints.findOne({ _id: d.endpointId, orgId: d.orgId }).lean<WebhookEndpointDoc>(),
-      deliveries.exists({ lane: d.lane, state: 'pending', seq: { $lt: d.seq } }),
+      // The job that just finished the lane's head knows nothing earlier is pending.
+      known ? Promise.resolve(null) : deliveries.exists({ lane: d.lane, state: 'pending', seq: { $lt: d.seq } }),
       events.findOne({ _id: d.eventId, orgId: d.orgId }).lean<EventDoc>(),
     ]);
     if (!endpoint || endpoint.status !== 'active') return null; // paused: resume queues it; disabled: it stays pending
@@ -235,7 +245,7 @@ export function createWebhookDeliveries(deps: {
     const outcome: SendOutcome = event
       ? await send_(endpoint, event, startedAt)
       : { kind: 'error', error: 'the event is no longer in the log (past retention)', latencyMs: 0 };
-    return settle(endpoint, claimed, outcome, !event);
+    return settle(endpoint, claimed, outcome, !event, rest);
   }
 
   async function send_(endpoint: WebhookEndpointDoc, event: EventDoc, at: Date): Promise<SendOutcome> {
@@ -269,7 +279,7 @@ export function createWebhookDeliveries(deps: {
   }
 
   /** Records an attempt's outcome (only if this attempt still owns the delivery) and decides what comes next. */
-  async function settle(endpoint: WebhookEndpointDoc, d: DeliveryDoc, o: SendOutcome, final: boolean): Promise<Next> {
+  async function settle(endpoint: WebhookEndpointDoc, d: DeliveryDoc, o: SendOutcome, final: boolean, rest?: DeliveryDoc[]): Promise<Next> {
     const owned = { _id: d._id, state: 'pending' as const, attempts: d.attempts };
     const at = now();
     const status = o.kind === 'response' ? o.status : null;
@@ -278,7 +288,7 @@ export function createWebhookDeliveries(deps: {
       await deliveries.updateOne(owned, { $set: { state: 'delivered', deliveredAt: at, lastStatus: status, lastError: null, lastLatencyMs: latencyMs, nextAttemptAt: null } });
       deps.metrics?.observe(endpoint._id, 'delivered', latencyMs); // counted as soon as it shows as delivered
       if (endpoint.failingSince) await endpoints.updateOne({ _id: endpoint._id }, { $set: { failingSince: null } });
-      return handOff(d, true);
+      return handOff(d, true, rest);
     }
     const error = describeFailure(o);
     // The receiver's answer stays out of the logs (it is in lastError, for the endpoint's own admins).
