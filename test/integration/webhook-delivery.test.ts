@@ -139,6 +139,8 @@ describe('webhook delivery', () => {
     await waitUntil('disabled', async () => (await h.c.events.models.endpoints.findOne({ _id: ep._id }).lean())?.status === 'disabled', WAIT);
 
     expect(await h.c.events.models.endpoints.findOne({ _id: ep._id }).lean()).toMatchObject({ status: 'disabled', disabledReason: 'the receiver answered 410 Gone' });
+    // The audit record is written just after the endpoint is disabled.
+    await waitUntil('the audit record', async () => (await h.c.audit.list(orgId, { action: 'webhook.disabled', limit: 10 })).events.length > 0, WAIT);
     const { events: audit } = await h.c.audit.list(orgId, { action: 'webhook.disabled', limit: 10 });
     expect(audit).toEqual([
       expect.objectContaining({ action: 'webhook.disabled', actor: { type: 'system', id: 'webhook-delivery', name: 'webhook delivery' }, target: { type: 'webhook', id: ep._id } }),
